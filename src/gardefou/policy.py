@@ -66,7 +66,7 @@ class Policy(_Strict):
     categories: dict[str, CategoryRule] = Field(default_factory=dict)
     normalize: NormalizeSettings = NormalizeSettings()
     fail_closed: bool = True
-    refusal: dict[Literal["en", "fr"], str] = Field(
+    refusal: dict[str, str] = Field(
         default_factory=lambda: {
             "en": "I can't help with that request.",
             "fr": "Je ne peux pas répondre à cette demande.",
@@ -78,6 +78,14 @@ class Policy(_Strict):
     def _names_to_specs(cls, value: Any) -> Any:
         if isinstance(value, list):
             return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("refusal")
+    @classmethod
+    def _known_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        for lang in value:
+            if lang not in ("en", "fr"):
+                raise ValueError(f"unknown language {lang!r}; allowed: en, fr")
         return value
 
     @field_validator("categories")
@@ -103,7 +111,7 @@ class Policy(_Strict):
 
     def refusal_message(self, lang: str) -> str:
         """The refusal message in ``lang``, falling back to English."""
-        return self.refusal.get(lang, self.refusal.get("en", "I can't help with that request."))  # type: ignore[call-overload]
+        return self.refusal.get(lang) or self.refusal.get("en", "I can't help with that request.")
 
 
 def preset_names() -> list[str]:
