@@ -1,0 +1,60 @@
+"""The ``gardefou`` command: a thin typer app; each area registers its own commands."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from gardefou.errors import GardefouError
+
+# Each module defines ``register(app)``; the order is the order of ``gardefou --help``.
+COMMAND_MODULES = ("guard", "train", "serve", "redteam", "screen", "tamper")
+
+
+def build_app() -> typer.Typer:
+    """The CLI application with every area's commands registered."""
+    app = typer.Typer(
+        name="gardefou",
+        help="gardefou — a safety layer for open-weight language models.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"gardefou.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"gardefou.cli.{name}":
+                continue  # area not built yet
+            raise
+        module.register(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI; gardefou errors become one line on stderr and exit code 2."""
+    app = build_app()
+    try:
+        app(args=argv, prog_name="gardefou", standalone_mode=False)
+    except GardefouError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            print("aborted", file=sys.stderr)
+            sys.exit(130)
+        raise
