@@ -46,8 +46,8 @@ def open_text(path: str | Path) -> IO[str]:
         raise InputError("file not found", path=str(p))
     if p.is_dir():
         raise InputError("is a directory, not a file", path=str(p))
-    raw: IO[bytes] = gzip.open(p, "rb") if p.name.endswith(".gz") else open(p, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+    raw = gzip.open(p, "rb") if p.name.endswith(".gz") else open(p, "rb")  # noqa: SIM115
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")  # type: ignore[arg-type]
 
 
 def _lines(handle: IO[str], path: str) -> Iterator[tuple[int, str]]:
@@ -152,8 +152,7 @@ def iter_rows(
                 ) from None
             if not isinstance(data, list):
                 raise InputError("a .json file must hold a list of records", path=spath)
-            for i, item in enumerate(data, start=1):
-                yield i, item
+            yield from enumerate(data, start=1)
         else:
             for n, line in _lines(handle, spath):
                 text = line.rstrip("\r\n")
