@@ -47,7 +47,7 @@ def open_text(path: str | Path) -> IO[str]:
     if p.is_dir():
         raise InputError("is a directory, not a file", path=str(p))
     raw = gzip.open(p, "rb") if p.name.endswith(".gz") else open(p, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")  # type: ignore[arg-type]
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
 
 
 def _lines(handle: IO[str], path: str) -> Iterator[tuple[int, str]]:
