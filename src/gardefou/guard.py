@@ -35,7 +35,7 @@ class Verdict(BaseModel):
 
     @property
     def unsafe_score(self) -> float:
-        """The overall unsafe score (max over every category and the ``unsafe`` key)."""
+        """The highest score over every category and the detectors' overall ``unsafe`` score."""
         return max(self.scores.values(), default=0.0)
 
 
@@ -123,8 +123,6 @@ class Guard:
                     note = f"decoded: {v.evidence}"
                     if note not in evidence[i]:
                         evidence[i].insert(0, note)
-            hazard_max = max((v for k, v in merged[i].items() if k != UNSAFE), default=0.0)
-            merged[i][UNSAFE] = max(merged[i].get(UNSAFE, 0.0), hazard_max)
         return [(merged[i], evidence[i], dict(timings), error) for i in range(len(texts))]
 
     def _decide(
@@ -148,10 +146,8 @@ class Guard:
             evidence = [*evidence, error]
             if self.policy.fail_closed:
                 action = "block"
-        # "unsafe" is the summary score: report it as triggered only with a named category
-        if triggered == [UNSAFE]:
-            pass
-        elif UNSAFE in triggered:
+        # "unsafe" (a detector's overall score) is reported only when no named category explains it
+        if UNSAFE in triggered and len(triggered) > 1:
             triggered.remove(UNSAFE)
         return Verdict(
             allowed=action != "block",
@@ -201,7 +197,7 @@ class Guard:
             return self._decide({}, [], {}, None, direction, "en")
         candidates = turns[-1:] if direction == "output" else list(turns)
         if direction == "input" and len(turns) > 1:
-            candidates.append("\n".join(turns))
+            candidates.append(" ".join(turns))
         verdicts = self.check_many(candidates, direction)
         worst = max(verdicts, key=lambda v: (ACTION_ORDER[v.action], v.unsafe_score))
         if direction == "input" and len(turns) > 1 and worst is verdicts[-1]:

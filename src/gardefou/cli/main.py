@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; gardefou errors become one line on stderr and exit code 2."""
     app = build_app()
     try:
-        app(args=argv, prog_name="gardefou", standalone_mode=False)
+        rc = app(args=argv, prog_name="gardefou", standalone_mode=False)
     except GardefouError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except SystemExit:
         raise
+    except OSError as exc:  # unreadable / unwritable paths given on the command line
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        sys.exit(2)
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
         import click
 
@@ -58,3 +61,5 @@ def main(argv: list[str] | None = None) -> None:
             print("aborted", file=sys.stderr)
             sys.exit(130)
         raise
+    if isinstance(rc, int) and rc:
+        sys.exit(rc)
