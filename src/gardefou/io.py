@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -37,36 +36,44 @@ def detect_format(path: str | Path) -> str:
     return "txt"
 
 
-def open_text(path: str | Path) -> IO[str]:
-    """Open a (possibly gzipped) UTF-8 file, or stdin for ``-``; BOM removed, bad bytes raise."""
+def open_binary(path: str | Path) -> IO[bytes]:
+    """Open a (possibly gzipped) file for reading bytes, or stdin for ``-``."""
     if str(path) == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="strict")
+        return sys.stdin.buffer
     p = Path(path)
     if not p.exists():
         raise InputError("file not found", path=str(p))
     if p.is_dir():
         raise InputError("is a directory, not a file", path=str(p))
-    raw = gzip.open(p, "rb") if p.name.endswith(".gz") else open(p, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+    if p.name.endswith(".gz"):
+        return gzip.open(p, "rb")  # type: ignore[return-value]
+    return open(p, "rb")
 
 
-def _lines(handle: IO[str], path: str) -> Iterator[tuple[int, str]]:
+def _lines(handle: IO[bytes], path: str) -> Iterator[tuple[int, str]]:
+    """Decode line by line, so that a bad byte is reported on its own line number."""
     n = 0
     while True:
         n += 1
         try:
-            line = handle.readline()
-        except UnicodeDecodeError:
-            raise InputError("invalid UTF-8 bytes", path=path, line=n) from None
+            raw = handle.readline(MAX_LINE_CHARS * 4 + 1)
         except (OSError, EOFError) as exc:
             raise InputError(f"cannot read file: {exc}", path=path, line=n) from None
-        if not line:
+        if not raw:
             return
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("invalid UTF-8 bytes", path=path, line=n) from None
+        if len(raw) > MAX_LINE_CHARS * 4 and not raw.endswith(b"\n"):
+            raise InputError(f"line longer than {MAX_LINE_CHARS} characters", path=path, line=n)
         yield n, line
 
 
 def _iter_jsonl(
-    handle: IO[str], path: str, on_error: ErrorHandler | None
+    handle: IO[bytes], path: str, on_error: ErrorHandler | None
 ) -> Iterator[tuple[int, Any]]:
     for n, line in _lines(handle, path):
         if not line.strip():
@@ -85,7 +92,7 @@ def _iter_jsonl(
 
 
 def _iter_csv(
-    handle: IO[str], path: str, delimiter: str, on_error: ErrorHandler | None
+    handle: IO[bytes], path: str, delimiter: str, on_error: ErrorHandler | None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     csv.field_size_limit(MAX_LINE_CHARS)
     line_iter = (line for _, line in _lines(handle, path))
@@ -136,16 +143,14 @@ def iter_rows(
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}", path=str(path))
     spath = str(path)
-    with open_text(path) as handle:
+    with open_binary(path) as handle:
         if fmt == "jsonl":
             yield from _iter_jsonl(handle, spath, on_error)
         elif fmt in ("csv", "tsv"):
             yield from _iter_csv(handle, spath, "," if fmt == "csv" else "\t", on_error)
         elif fmt == "json":
             try:
-                data = json.load(handle)
-            except UnicodeDecodeError:
-                raise InputError("invalid UTF-8 bytes", path=spath) from None
+                data = json.loads("".join(line for _, line in _lines(handle, spath)))
             except json.JSONDecodeError as exc:
                 raise InputError(
                     f"not valid JSON ({exc.msg})", path=spath, line=exc.lineno
