@@ -9,8 +9,8 @@ from rich.console import Console
 from gardefou.errors import InputError
 from gardefou.guard import Guard
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 MAX_CLI_TEXT_CHARS = 1_000_000
 """A text given to ``gardefou check`` longer than this is refused (1 MB is no prompt)."""

@@ -49,17 +49,17 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:  # unreadable / unwritable paths given on the command line
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         sys.exit(2)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:
+        # typer vendors click: match its usage errors by shape rather than by class
+        kind = type(exc).__name__
+        if kind == "Exit":
+            sys.exit(int(getattr(exc, "exit_code", 0)))
+        if kind == "Abort":
             print("aborted", file=sys.stderr)
             sys.exit(130)
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            sys.exit(2)
         raise
     if isinstance(rc, int) and rc:
         sys.exit(rc)
