@@ -39,7 +39,7 @@ def test_parse_label(raw: object, expected: Label) -> None:
 def test_parse_label_rejects(raw: object) -> None:
     with pytest.raises(ValueError):
         parse_label(raw)
-    with pytest.raises(InputError, match="f.csv:7"):
+    with pytest.raises(InputError, match=r"f\.csv:7"):
         parse_label_at(raw, path="f.csv", line=7)
 
 
