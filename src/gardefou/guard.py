@@ -17,6 +17,9 @@ from gardefou.policy import ACTION_ORDER, Action, Policy, load_policy
 from gardefou.taxonomy import UNSAFE
 
 _EVIDENCE_MIN_SCORE = 0.5
+_WINDOW_OVERLAP = 256
+_MAX_WINDOWS = 64
+"""Texts longer than ``max_length`` are cut in windows; past 64 windows the rest is not checked."""
 
 
 class Verdict(BaseModel):
@@ -81,10 +84,23 @@ class Guard:
 
     # -- scoring -------------------------------------------------------------------------------
 
+    def _windows(self, text: str) -> list[str]:
+        """Long texts are checked in overlapping windows so that nothing past the start hides."""
+        size = self._limits.max_length
+        if len(text) <= size:
+            return [text]
+        overlap = min(_WINDOW_OVERLAP, size // 4)
+        starts = range(0, len(text) - overlap, size - overlap)
+        return [text[i : i + size] for i in starts][:_MAX_WINDOWS]
+
     def _variants(self, text: str) -> list[Variant]:
-        if not self.policy.normalize.enabled:
-            return [Variant(text[: self._limits.max_length])]
-        return normalize(text, self._limits)
+        out: list[Variant] = []
+        for window in self._windows(text):
+            if self.policy.normalize.enabled:
+                out.extend(normalize(window, self._limits))
+            else:
+                out.append(Variant(window))
+        return out
 
     def score_many(
         self, texts: Sequence[str], direction: Direction = "input"
@@ -176,8 +192,18 @@ class Guard:
             if not isinstance(t, str):
                 raise InputError(f"text #{i} must be a string, got {type(t).__name__}")
         results = self.score_many(texts, direction)
+        limit = self._limits.max_length * _MAX_WINDOWS
         return [
-            self._decide(s, ev, tm, err, direction, detect_language(t))
+            self._decide(
+                s,
+                ev
+                if len(t) <= limit
+                else [*ev, f"truncated: only the first {limit} characters checked"],
+                tm,
+                err,
+                direction,
+                detect_language(t),
+            )
             for t, (s, ev, tm, err) in zip(texts, results, strict=True)
         ]
 

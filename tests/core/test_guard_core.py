@@ -112,3 +112,14 @@ def test_from_policy_with_overrides(keyword_policy: object) -> None:
         str(keyword_policy), detector_overrides={"test-keywords": KeywordDetector({"cake": "S2"})}
     )
     assert g2.check("bomb").allowed and not g2.check("cake").allowed
+
+
+def test_long_text_checked_in_windows() -> None:
+    pol = parse_policy({"detectors": [], "normalize": {"enabled": False, "max_length": 100}})
+    g = Guard(pol, [KeywordDetector()])
+    text = "hello " * 200 + "bomb"
+    v = g.check(text)
+    assert not v.allowed
+    huge = "a" * (100 * 64 + 5000) + "bomb"
+    v2 = g.check(huge)
+    assert v2.allowed and any("truncated" in e for e in v2.evidence)
