@@ -1,0 +1,109 @@
+"""Speed benchmark of the guard model on this machine, one process.
+
+    python bench/guard_speed.py
+
+Prompts/s in batches of 256, p50/p99 single-prompt latency, cold load time (fresh interpreter:
+import + load + first score) and peak RSS, for the fast tier, the cascade setting and a keyword
+baseline. Prompts come from training/data/*.jsonl (no shared data needed).
+Writes bench/results/guard_speed.json.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+COLD = """
+import resource, time, json, sys
+t = time.perf_counter()
+from gardefou.detectors.classifier import ClassifierDetector
+det = ClassifierDetector(tier=sys.argv[1])
+det.score(["hello there"])
+cold = time.perf_counter() - t
+texts = json.load(open(sys.argv[2]))
+for i in range(0, len(texts), 256):
+    det.score(texts[i:i + 256])
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"cold_load_s": round(cold, 3), "peak_rss_mb": round(rss, 1)}))
+"""
+
+
+def prompts(n: int = 5120) -> list[str]:
+    """Benchmark prompts: the repo's labelled texts, repeated to ``n``."""
+    texts = []
+    for path in sorted(glob.glob(str(ROOT / "training/data/*.jsonl"))):
+        with open(path, encoding="utf-8") as handle:
+            texts += [json.loads(line)["text"] for line in handle if line.strip()]
+    if not texts:
+        texts = ["how do I kill a python process", "quelle est la capitale du Brésil ?"]
+    return (texts * (n // len(texts) + 1))[:n]
+
+
+def measure(score: Any, texts: list[str]) -> dict[str, float]:
+    """Throughput in batches of 256 and single-prompt latency percentiles."""
+    score(texts[:256])
+    start = time.perf_counter()
+    for i in range(0, len(texts), 256):
+        score(texts[i : i + 256])
+    per_s = len(texts) / (time.perf_counter() - start)
+    lat = []
+    for t in texts[:1000]:
+        s = time.perf_counter()
+        score([t])
+        lat.append((time.perf_counter() - s) * 1000)
+    return {
+        "prompts_per_s": round(per_s, 1),
+        "p50_ms": round(float(np.percentile(lat, 50)), 3),
+        "p99_ms": round(float(np.percentile(lat, 99)), 3),
+    }
+
+
+def main() -> None:
+    """Run the benchmark, print a table and write the JSON results."""
+    from gardefou.detectors.classifier import ClassifierDetector
+    from guard_quality import keyword_score
+
+    texts = prompts()
+    tmp = ROOT / "bench/results/.speed_prompts.json"
+    tmp.write_text(json.dumps(texts[:2560]), "utf-8")
+    results: dict[str, Any] = {
+        "machine": f"{platform.machine()} {os.cpu_count()} CPUs, {platform.python_version()}",
+        "load_average": os.getloadavg(),
+        "mean_prompt_chars": round(sum(map(len, texts)) / len(texts), 1),
+    }
+    for tier in ("fast", "cascade"):
+        det = ClassifierDetector(tier=tier)
+        row = measure(det.score, texts)
+        out = subprocess.run(
+            [sys.executable, "-c", COLD, tier, str(tmp)], capture_output=True, text=True, check=True
+        )
+        row.update(json.loads(out.stdout))
+        results[tier] = row
+    results["keyword_baseline"] = measure(lambda b: keyword_score(list(b)), texts)
+    tmp.unlink()
+    out_path = ROOT / "bench/results/guard_speed.json"
+    out_path.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
+    print(f"{'':18} {'prompts/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'cold s':>7} {'RSS MB':>7}")
+    for name in ("fast", "cascade", "keyword_baseline"):
+        r = results[name]
+        print(
+            f"{name:18} {r['prompts_per_s']:>10} {r['p50_ms']:>8} {r['p99_ms']:>8} "
+            f"{r.get('cold_load_s', '–'):>7} {r.get('peak_rss_mb', '–'):>7}"
+        )
+    print(f"load average during the run: {results['load_average']}; wrote {out_path}")
+
+
+if __name__ == "__main__":
+    main()

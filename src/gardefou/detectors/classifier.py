@@ -1,0 +1,60 @@
+"""The ``classifier`` detector: the embedded guard model (hashed n-grams, calibrated heads).
+
+Options: ``path`` (a user-trained artifact directory; default: the one shipped in the package)
+and ``tier`` (``fast``; ``cascade`` is accepted and currently runs the fast tier, since the
+shipped artifact has a single tier).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from gardefou.detectors.base import Direction, Scores, detector
+from gardefou.errors import ConfigError
+from gardefou.model import GuardModel, default_artifact_path, load_model
+
+TIERS = ("fast", "cascade")
+
+_CACHE: dict[str, GuardModel] = {}
+_LOCK = threading.Lock()
+
+
+def cached_model(path: str | Path | None = None) -> GuardModel:
+    """The model at ``path`` (default: shipped), loaded and verified once per process."""
+    key = str(Path(path).resolve()) if path is not None else str(default_artifact_path())
+    with _LOCK:
+        model = _CACHE.get(key)
+        if model is None:
+            model = load_model(key)
+            _CACHE[key] = model
+        return model
+
+
+def clear_cache() -> None:
+    """Forget loaded models (tests, or after retraining in the same process)."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+@detector("classifier")
+class ClassifierDetector:
+    """Scores texts with the guard model; the model loads lazily on first use."""
+
+    name = "classifier"
+
+    def __init__(self, path: str | None = None, tier: str = "fast") -> None:
+        if tier not in TIERS:
+            raise ConfigError(f"classifier: unknown tier {tier!r}; known: {', '.join(TIERS)}")
+        self.path = path
+        self.tier = tier
+
+    @property
+    def model(self) -> GuardModel:
+        """The loaded model (raises ModelError when the artifact is missing or corrupted)."""
+        return cached_model(self.path)
+
+    def score(self, texts: Sequence[str], direction: Direction = "input") -> list[Scores]:
+        """Calibrated probabilities per score key for each text."""
+        return self.model.score(list(texts))
