@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BrokenDetector, KeywordDetector
+from core_fakes import BrokenDetector, KeywordDetector
 
 from gardefou import Guard, InputError
 from gardefou.normalize import Variant
