@@ -1,0 +1,214 @@
+"""The audit trail: one record per request, written in batches off the event loop, never lost.
+
+Text is stored in clear only when the tier (or ``audit.store_text``) says so; otherwise a SHA-256 and a
+length. When the database is unreachable the batch goes to a local spool file (JSON lines) and is
+replayed once the database answers again. With ``on_db_error: fail_closed`` the gateway also refuses
+new requests (503) until then; with ``spool`` it keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import anyio.to_thread
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.orm import Session
+
+from gardefou.errors import InputError
+from gardefou.gateway.config import AuditConfig
+from gardefou.gateway.db import AUDIT_COLUMNS, AuditRecord, as_utc, create_tables, ping, utcnow
+
+log = logging.getLogger("gardefou.gateway.audit")
+_PRUNE_EVERY_S = 3600.0
+
+
+def text_fields(prefix: str, text: str | None, store_text: bool) -> dict[str, Any]:
+    """``<prefix>_sha256``, ``<prefix>_len`` and (only if ``store_text``) ``<prefix>_text``."""
+    if text is None:
+        return {f"{prefix}_sha256": None, f"{prefix}_len": 0, f"{prefix}_text": None}
+    return {
+        f"{prefix}_sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+        f"{prefix}_len": len(text),
+        f"{prefix}_text": text if store_text else None,
+    }
+
+
+class AuditLog:
+    """Buffers records and writes them in batches; spools them to a file when the DB fails."""
+
+    def __init__(self, engine: Engine, config: AuditConfig) -> None:
+        self.engine = engine
+        self.config = config
+        self.spool_path = Path(config.spool_path)
+        self.db_ok = True
+        self.written = 0
+        self.spooled = 0
+        self._pending: list[dict[str, Any]] = []
+        self._take_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._last_prune = 0.0
+
+    @property
+    def accepting(self) -> bool:
+        """False while the database is down and the policy is to fail closed."""
+        return self.db_ok or self.config.on_db_error == "spool"
+
+    def record(self, **fields: Any) -> None:
+        """Queue one record (``ts`` defaults to now)."""
+        if not self.config.enabled:
+            return
+        fields.setdefault("ts", utcnow())
+        with self._take_lock:
+            self._pending.append(fields)
+
+    async def flush(self) -> None:
+        """Write every queued record now (to the database, or to the spool file on failure)."""
+        with self._take_lock:
+            batch, self._pending = self._pending, []
+        await anyio.to_thread.run_sync(self._write, batch)
+
+    async def run(self) -> None:
+        """Background loop: flush every ``flush_interval_s``; prune old records hourly."""
+        while True:
+            await asyncio.sleep(self.config.flush_interval_s)
+            try:
+                await self.flush()
+                if time.monotonic() - self._last_prune > _PRUNE_EVERY_S:
+                    self._last_prune = time.monotonic()
+                    await anyio.to_thread.run_sync(self.prune)
+            except Exception as exc:  # keep the loop alive whatever happens
+                log.error("audit flush failed: %s", type(exc).__name__)
+
+    # -- worker-thread side --------------------------------------------------------------------
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        with self._write_lock:
+            self._write_unlocked(batch)
+
+    def _write_unlocked(self, batch: list[dict[str, Any]]) -> None:
+        if not batch and self.db_ok and not self.spool_path.exists():
+            return
+        if not self.db_ok and not ping(self.engine):
+            self._spool(batch)
+            return
+        try:
+            create_tables(self.engine)
+            replayed = self._read_spool()
+            rows = replayed + batch
+            if rows:
+                with Session(self.engine) as session, session.begin():
+                    session.execute(insert(AuditRecord), rows)
+            if replayed:
+                self.spool_path.unlink(missing_ok=True)
+                log.warning("audit: replayed %d spooled records", len(replayed))
+            self.written += len(rows)
+            self.db_ok = True
+        except Exception as exc:
+            if self.db_ok:
+                log.error("audit database unavailable (%s); spooling", type(exc).__name__)
+            self.db_ok = False
+            self._spool(batch)
+
+    def _spool(self, batch: list[dict[str, Any]]) -> None:
+        if not batch:
+            return
+        self.spool_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.spool_path.open("a", encoding="utf-8") as fh:
+            for rec in batch:
+                fh.write(json.dumps(_jsonable(rec)) + "\n")
+        self.spooled += len(batch)
+
+    def _read_spool(self) -> list[dict[str, Any]]:
+        if not self.spool_path.exists():
+            return []
+        out = []
+        with self.spool_path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    rec = json.loads(line)
+                    rec["ts"] = datetime.fromisoformat(rec["ts"])
+                    out.append(rec)
+        return out
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Delete records older than ``retention_days``; returns how many."""
+        if self.config.retention_days is None:
+            return 0
+        cutoff = (now or utcnow()) - timedelta(days=self.config.retention_days)
+        create_tables(self.engine)
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(delete(AuditRecord).where(AuditRecord.ts < cutoff))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def count(self) -> int:
+        """How many records the database holds."""
+        with Session(self.engine) as session:
+            return len(session.scalars(select(AuditRecord.id)).all())
+
+
+def _jsonable(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in rec.items()}
+
+
+_RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """``2024-05-01``, an ISO datetime, or a relative age such as ``30m``, ``24h``, ``7d``."""
+    now = now or utcnow()
+    m = _RELATIVE.match(value.strip().lower())
+    if m:
+        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(
+            f"--since must be an ISO date/time or an age like 24h or 7d, got {value!r}"
+        ) from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=now.tzinfo)
+
+
+def iter_records(engine: Engine, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Audit records (oldest first) as plain dicts."""
+    create_tables(engine)
+    stmt = select(AuditRecord).order_by(AuditRecord.id)
+    if since is not None:
+        stmt = stmt.where(AuditRecord.ts >= since)
+    with Session(engine) as session:
+        for row in session.scalars(stmt).yield_per(500):
+            rec = {c: getattr(row, c) for c in AUDIT_COLUMNS}
+            rec["ts"] = as_utc(rec["ts"])
+            yield _jsonable(rec)
+
+
+def export_records(
+    engine: Engine, out: IO[str], fmt: str = "jsonl", since: datetime | None = None
+) -> int:
+    """Write the audit records to ``out`` as ``jsonl`` or ``csv``; returns how many."""
+    if fmt not in ("jsonl", "csv"):
+        raise InputError(f"unknown export format {fmt!r}; use jsonl or csv")
+    n = 0
+    writer = csv.DictWriter(out, fieldnames=list(AUDIT_COLUMNS)) if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    for rec in iter_records(engine, since):
+        if writer is None:
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        else:
+            writer.writerow(
+                {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in rec.items()}
+            )
+        n += 1
+    return n
