@@ -50,32 +50,48 @@ def open_binary(path: str | Path) -> IO[bytes]:
     return open(p, "rb")
 
 
-def _lines(handle: IO[bytes], path: str) -> Iterator[tuple[int, str]]:
-    """Decode line by line, so that a bad byte is reported on its own line number."""
+def _lines(
+    handle: IO[bytes], path: str, on_error: ErrorHandler | None = None
+) -> Iterator[tuple[int, str]]:
+    """Decode line by line, so that a bad byte is reported on its own line number.
+
+    A line that is not UTF-8 or longer than ``MAX_LINE_CHARS`` raises, or with ``on_error`` is
+    reported there and skipped (a too-long line is drained without being held in memory).
+    """
+    limit = MAX_LINE_CHARS * 4
     n = 0
     while True:
         n += 1
         try:
-            raw = handle.readline(MAX_LINE_CHARS * 4 + 1)
+            raw = handle.readline(limit + 1)
         except (OSError, EOFError) as exc:
             raise InputError(f"cannot read file: {exc}", path=path, line=n) from None
         if not raw:
             return
         if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("invalid UTF-8 bytes", path=path, line=n) from None
-        if len(raw) > MAX_LINE_CHARS * 4 and not raw.endswith(b"\n"):
-            raise InputError(f"line longer than {MAX_LINE_CHARS} characters", path=path, line=n)
+        err: InputError | None = None
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(limit)
+            err = InputError(f"line longer than {MAX_LINE_CHARS} characters", path=path, line=n)
+        else:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                err = InputError("invalid UTF-8 bytes", path=path, line=n)
+        if err is not None:
+            if on_error is None:
+                raise err
+            on_error(err)
+            continue
         yield n, line
 
 
 def _iter_jsonl(
     handle: IO[bytes], path: str, on_error: ErrorHandler | None
 ) -> Iterator[tuple[int, Any]]:
-    for n, line in _lines(handle, path):
+    for n, line in _lines(handle, path, on_error):
         if not line.strip():
             continue
         try:
@@ -95,7 +111,7 @@ def _iter_csv(
     handle: IO[bytes], path: str, delimiter: str, on_error: ErrorHandler | None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     csv.field_size_limit(MAX_LINE_CHARS)
-    line_iter = (line for _, line in _lines(handle, path))
+    line_iter = (line for _, line in _lines(handle, path, on_error))
     reader = csv.reader(line_iter, delimiter=delimiter)
     try:
         header = next(reader)
@@ -159,7 +175,7 @@ def iter_rows(
                 raise InputError("a .json file must hold a list of records", path=spath)
             yield from enumerate(data, start=1)
         else:
-            for n, line in _lines(handle, spath):
+            for n, line in _lines(handle, spath, on_error):
                 text = line.rstrip("\r\n")
                 if text.strip():
                     yield n, {"text": text}

@@ -95,3 +95,20 @@ def test_txt_field_is_text(tmp_path: Path) -> None:
     p.write_text("one\n\n two \n", encoding="utf-8")
     rows = list(read_records(p, "prompt"))
     assert [(n, r["prompt"]) for n, r in rows] == [(1, "one"), (3, " two ")]
+
+
+def test_bad_lines_skippable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gardefou.io as gio
+
+    monkeypatch.setattr(gio, "MAX_LINE_CHARS", 20)
+    p = tmp_path / "d.jsonl"
+    p.write_bytes(
+        b'{"text": "a"}\n' + b'{"text": "' + b"x" * 200 + b'"}\n' + b"\xff\n" + b'{"text": "b"}\n'
+    )
+    errors: list[InputError] = []
+    rows = list(read_records(p, "text", on_error=errors.append))
+    assert [r["text"] for _, r in rows] == ["a", "b"]
+    assert [e.line for e in errors] == [2, 3]
+    assert "longer than 20" in str(errors[0])
+    with pytest.raises(InputError, match=":2: line longer"):
+        list(read_records(p, "text"))
