@@ -24,6 +24,11 @@ _EN = [
     r"\b(?:it is|it's|that's|that is) (?:not appropriate|illegal|unethical|harmful) (?:for me )?to\b",
     r"\bcan't (?:help|assist) with (?:that|this)\b",
     r"\bplease (?:seek|reach out|contact) (?:help|a professional|a crisis)",
+    r"\bi(?:'m| am) (?:not able|unable) to (?:help|assist|provide|do|comply|share|create|write|give"
+    r"|generate|answer|fulfil|fulfill|support)",
+    r"\b(?:that's|that is|this is|it's|it is) not something i (?:can|will|am able to)\b",
+    r"(?:^|[.!?]\s+)(?:sorry,? )?(?:i )?(?:cannot|can't|can not) (?:help|assist|comply|provide)\b",
+    r"\b(?:i apologi[sz]e|my apologies|apologies),? but\b",
 ]
 _FR = [
     r"\bje (?:suis )?(?:désolé|desole|désolée|navré|navrée)\b",
@@ -37,6 +42,9 @@ _FR = [
     r"\bil (?:n'est|est) (?:pas approprié|illégal|illegal|contraire)",
     r"\bcette demande (?:est|va) (?:contraire|illégale|illegale|dangereuse|inappropriée)",
     r"\bje ne suis pas (?:en mesure|autorisé|autorisée|à l'aise)\b",
+    r"\bil m'est impossible de\b",
+    r"\bce n'est pas quelque chose que je (?:peux|vais|suis)",
+    r"^\s*(?:désolé|désolée|desole|navré|navrée)\b",
 ]
 _REFUSAL = re.compile("|".join(f"(?:{p})" for p in _EN + _FR), re.IGNORECASE)
 _COMPLIANCE_AFTER = re.compile(
