@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import chat, mixed_records
+from screen_helpers import chat, mixed_records
 
 from gardefou.cli.main import main
 

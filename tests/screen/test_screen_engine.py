@@ -1,7 +1,8 @@
+import pickle
 from pathlib import Path
 
 import pytest
-from conftest import KEYWORD_SPEC, chat, mixed_records
+from screen_helpers import KEYWORD_SPEC, chat, mixed_records
 
 from gardefou.errors import ConfigError
 from gardefou.screen import GuardSpec, ScreenConfig, load_screen_config, screen
@@ -148,7 +149,7 @@ def test_ray_actor_logic_without_ray(write_jsonl, monkeypatch) -> None:  # type:
     out = actor({"number": [7], "payload": [_encode(examples)]})
     assert out["number"] == [7]
     expected = analyze_batch(keyword_guard(), examples, cfg.detection, cfg.dedup)
-    assert __import__("json").loads(out["results"][0]) == expected
+    assert pickle.loads(out["results"][0]) == expected
     monkeypatch.setitem(__import__("sys").modules, "ray", None)
     with pytest.raises(MissingDependencyError, match=r"gardefou\[ray\]"):
         next(run_ray(KEYWORD_SPEC, iter([]), cfg, 1))

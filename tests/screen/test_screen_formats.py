@@ -6,7 +6,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import KEYWORD_SPEC, chat, mixed_records
+from screen_helpers import KEYWORD_SPEC, chat, mixed_records
 
 from gardefou.errors import InputError
 from gardefou.screen import Fields, iter_parsed, screen

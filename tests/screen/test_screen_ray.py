@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import KEYWORD_SPEC, mixed_records
+from screen_helpers import KEYWORD_SPEC, mixed_records
 
 from gardefou.screen import screen
 
