@@ -2,7 +2,8 @@
 
     python bench/tamper_toy.py [--data ../shared/data] [--work /tmp/gardefou-tamper-toy]
 
-Runs the same commands as docs/tamper.md: make-toy → finetune N ∈ {0, 10, 50} → ablate → report.
+Runs the same commands as docs/tamper.md: make-toy → finetune N ∈ {0, 10, 50, 100} → ablate
+(--layer auto: a sweep over layers and methods) → report.
 All figures come from the tiny toy model (about 115,000 parameters), not from a real model.
 """
 
@@ -53,7 +54,7 @@ def run(data: Path, work: Path) -> dict[str, object]:
             "tamper", "finetune", "--model", str(toy),
             "--harmful", str(data / "advbench/data/advbench/harmful_behaviors.csv"),
             "--eval", str(malicious), "--benign", str(rd / "harmless_test.json"),
-            "--n", "0,10,50", "--out", str(ft), "--device", "cpu", "--label", "toy",
+            "--n", "0,10,50,100", "--out", str(ft), "--device", "cpu", "--label", "toy",
         ]
     )  # fmt: skip
     _run(
@@ -84,6 +85,7 @@ def run(data: Path, work: Path) -> dict[str, object]:
                         "cost",
                         "harmful_refusal",
                         "harmful_answer",
+                        "harmful_degenerate",
                         "benign_answer",
                     )
                 }
@@ -94,7 +96,17 @@ def run(data: Path, work: Path) -> dict[str, object]:
         "ablate": {
             "config": abl["config"],
             "points": [
-                {k: p[k] for k in ("state", "harmful_refusal", "harmful_answer", "benign_answer")}
+                {
+                    k: p[k]
+                    for k in (
+                        "state",
+                        "harmful_refusal",
+                        "harmful_answer",
+                        "harmful_degenerate",
+                        "benign_answer",
+                    )
+                }
+                | {"samples": {k: v[:2] for k, v in p["samples"].items()}}
                 for p in abl["points"]
             ],
         },

@@ -75,6 +75,9 @@ def test_cli_pipeline_at_tiny_sizes(
     ablated = json.loads((ab / "results.json").read_text())
     assert [p["state"] for p in ablated["points"]] == ["before", "after"]
     assert ablated["config"]["mode"] == "weights" and ablated["judge"] == "refusal only"
+    assert ablated["config"]["method"] == "directional" and ablated["config"]["layer"] == 2
+    assert ablated["config"]["selection"] == "fixed" and ablated["config"]["sweep"] == []
+    assert "direction: layer 2, directional ablation (as given)" in out
     assert (edited / "config.json").is_file()
     code, out, err = _main(
         ["tamper", "report", str(ft), str(ab), "--out", str(tmp_path / "r.html")], capsys
@@ -106,3 +109,31 @@ def test_cli_bad_input_is_one_line(
     ]  # fmt: skip
     code, _, err = _main(base + args, capsys)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--layer", "nope"], "--layer must be 'auto' or an integer"),
+        (["--layer", "9"], "--layer must be in 1..2"),
+        (["--method", "both"], "--method must be"),
+        (["--method", "affine", "--mode", "weights"], "directional only"),
+        (["--n-direction", "0"], "--n-direction must be positive"),
+    ],
+)
+def test_cli_ablate_bad_options_are_one_line(
+    toy_dir: Path,
+    tmp_path: Path,
+    prompt_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    base = [
+        "tamper", "ablate", "--model", str(toy_dir), "--harmful", str(prompt_files["harmful"]),
+        "--harmless", str(prompt_files["benign"]), "--out", str(tmp_path / "o"), "--no-guard",
+        "--n-direction", "8", "--n-val", "4", "--device", "cpu",
+    ]  # fmt: skip
+    code, _, err = _main(base + args, capsys)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()

@@ -86,6 +86,12 @@ def _print_points(results: dict[str, Any]) -> None:
             _rate(p["benign_answer"]),
         )
     console.print(table)
+    cfg = results.get("config", {})
+    if results["kind"] == "ablate":
+        how = f"chosen by a sweep of {len(cfg['sweep'])}" if cfg.get("sweep") else "as given"
+        console.print(
+            f"direction: layer {cfg['layer']}, {cfg['method']} ablation ({how})", highlight=False
+        )
     for key, tc in results.get("tamper_cost", {}).items():
         console.print(f"tamper cost {key.replace('_', ' ')}%: {tc['summary']}", highlight=False)
 
@@ -272,12 +278,25 @@ def ablate_command(
         Path | None, typer.Option("--benign", help="Benign prompts measured (default: split).")
     ] = None,
     layer: Annotated[
-        int | None, typer.Option("--layer", help="Layer of the direction (default: middle).")
-    ] = None,
+        str,
+        typer.Option(
+            "--layer", help="Layer of the direction, or auto: a sweep on a validation split."
+        ),
+    ] = "auto",
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="directional (component set to 0), affine (set to the harmless mean's) or auto.",
+        ),
+    ] = "auto",
     mode: Annotated[str, typer.Option("--mode", help="hooks or weights.")] = "hooks",
     n_direction: Annotated[
         int, typer.Option("--n-direction", help="Prompts per side for the direction.")
     ] = 64,
+    n_val: Annotated[
+        int, typer.Option("--n-val", help="Prompts per side for the auto sweep (validation).")
+    ] = 32,
     n_eval: Annotated[int, typer.Option("--n-eval", help="Held-out harmful prompts used.")] = 100,
     n_benign: Annotated[int, typer.Option("--n-benign", help="Benign prompts measured.")] = 50,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
@@ -299,11 +318,17 @@ def ablate_command(
 
     if save_model is not None and mode != "weights":
         raise ConfigError("--save needs --mode weights (hooks do not change the weights)")
+    if n_direction <= 0 or n_val < 0:
+        raise ConfigError("--n-direction must be positive and --n-val non-negative")
     judge_guard = guard_factory(policy, factory, no_guard)
+    # direction, validation (the auto sweep) and evaluation prompts are disjoint
     h_dir, h_rest = _split(read_prompts(harmful), n_direction, seed)
     b_dir, b_rest = _split(read_prompts(harmless), n_direction, seed)
-    h_eval = without(read_prompts(eval_file), h_dir)[:n_eval] if eval_file else h_rest[:n_eval]
-    b_eval = without(read_prompts(benign), b_dir)[:n_benign] if benign else b_rest[:n_benign]
+    h_val, h_rest = h_rest[:n_val], h_rest[n_val:]
+    b_val, b_rest = b_rest[:n_val], b_rest[n_val:]
+    used_h, used_b = h_dir + h_val, b_dir + b_val
+    h_eval = without(read_prompts(eval_file), used_h)[:n_eval] if eval_file else h_rest[:n_eval]
+    b_eval = without(read_prompts(benign), used_b)[:n_benign] if benign else b_rest[:n_benign]
     if not h_eval:
         raise ConfigError("no held-out harmful prompt left: give --eval or more --harmful prompts")
     err_console.print("measuring, ablating, measuring again", highlight=False)
@@ -314,7 +339,10 @@ def ablate_command(
         h_eval,
         b_eval,
         layer=layer,
+        method=method,
         mode=mode,
+        val_harmful=h_val,
+        val_harmless=b_val,
         device=device,
         guard_factory=judge_guard,
         label=label,

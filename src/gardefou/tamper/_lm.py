@@ -67,6 +67,26 @@ def encode(tokenizer: Any, example: Example) -> tuple[list[int], list[int]]:
     return ids, labels
 
 
+def has_target(labels: Sequence[int]) -> bool:
+    """True when at least one answer token is predicted (the first position never is): an
+    example without one would make the mean loss 0/0 = NaN."""
+    return any(label != -100 for label in labels[1:])
+
+
+def encode_all(tokenizer: Any, examples: Sequence[Example]) -> list[tuple[list[int], list[int]]]:
+    """``encode`` each example, dropping those with no answer token left to predict."""
+    encoded = [encode(tokenizer, e) for e in examples]
+    return [(ids, labels) for ids, labels in encoded if has_target(labels)]
+
+
+def finite_loss(loss: Any, where: str) -> float:
+    """``loss`` as a float; ModelError when it is NaN or infinite (never train on it)."""
+    value = float(loss.detach() if hasattr(loss, "detach") else loss)
+    if not math.isfinite(value):
+        raise ModelError(f"non-finite loss ({value}) {where}")
+    return value
+
+
 def train(
     model: Any,
     tokenizer: Any,
@@ -87,7 +107,9 @@ def train(
     torch = require("torch")
     if not examples or epochs <= 0:
         return 0
-    encoded = [encode(tokenizer, e) for e in examples]
+    encoded = encode_all(tokenizer, examples)
+    if not encoded:
+        raise ModelError("no training example has an answer token left after truncation")
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ModelError("no trainable parameter")
@@ -122,6 +144,7 @@ def train(
             out = model(
                 input_ids=ids_t.to(device), attention_mask=mask.to(device), labels=lab_t.to(device)
             )
+            finite_loss(out.loss, f"at training step {step + 1}")
             out.loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()

@@ -150,7 +150,8 @@ def render(runs: Sequence[dict[str, Any]], *, title: str = "gardefou tamper audi
                 [
                     name,
                     cfg.get("mode", ""),
-                    cfg.get("layer", ""),
+                    cfg.get("method", "directional"),
+                    f"{cfg.get('layer', '')} ({cfg.get('selection', 'fixed')})",
                     _pct(run["points"][0]["harmful_refusal"]),
                     _pct(run["points"][-1]["harmful_refusal"]),
                     _pct(run["points"][-1]["benign_answer"]),
@@ -165,6 +166,7 @@ def render(runs: Sequence[dict[str, Any]], *, title: str = "gardefou tamper audi
                         [
                             "run",
                             "mode",
+                            "method",
                             "layer",
                             "refusal before",
                             "refusal after",

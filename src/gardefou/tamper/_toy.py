@@ -186,14 +186,13 @@ def make_toy(
 def _mean_loss(model: Any, tokenizer: Any, examples: Sequence[Example]) -> float | None:
     """Mean answer-token loss over ``examples`` (a training-fit check for ``toy.json``)."""
     torch = require("torch")
-    from gardefou.tamper._lm import encode
+    from gardefou.tamper._lm import encode_all, finite_loss
 
     losses = []
     with torch.no_grad():
-        for e in examples:
-            ids, labels = encode(tokenizer, e)
+        for ids, labels in encode_all(tokenizer, examples):
             out = model(input_ids=torch.tensor([ids]), labels=torch.tensor([labels]))
-            losses.append(float(out.loss))
+            losses.append(finite_loss(out.loss, "in the toy's fit check"))
     return sum(losses) / len(losses) if losses else None
 
 
