@@ -3,10 +3,13 @@
     python bench/guard_quality.py [--config training/default.yaml] [--no-loso]
 
 Reports, on the held-out test split of the training config (near-duplicates of training texts
-removed): per-source and per-category P/R/F1/FPR/AUPRC at threshold 0.5, calibration error,
-EN vs FR on parallel XSafety prompts, jailbreak/injection recall at 1% FPR, output-direction
-results (hh-rlhf harmless-base pairwise accuracy, the repo's labelled responses), a keyword
-baseline, and a leave-one-source-out table (retrains the unsafe head without each source).
+removed), for the fast tier and for the cascade: per-source and per-category P/R/F1/FPR/AUPRC at
+threshold 0.5, calibration error, EN vs FR on parallel XSafety prompts, jailbreak/injection
+recall at 1% FPR, output-direction results (hh-rlhf harmless-base pairwise accuracy, the repo's
+labelled responses); the presets' tuned thresholds applied like a policy (a text is flagged when
+any score reaches its key's threshold); a keyword baseline; and a leave-one-source-out table
+(the unsafe head retrained without each source, features hashed once; the cascade column adds a
+tier-2 head fitted on the calibration split without that source).
 Writes bench/results/guard_quality.json.
 """
 
@@ -22,9 +25,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
 
-from gardefou.model import default_artifact_path, fit_model, load_model, load_train_config
+from gardefou.model import Featurizer, default_artifact_path, load_model, load_train_config
+from gardefou.model._cascade import CascadeModel, has_tier2, load_tier2
 from gardefou.model._dataset import Split, make_splits
+from gardefou.model._fit import _balanced, platt
 from gardefou.model._metrics import binary_metrics, recall_at_fpr
 from gardefou.model._sources import read_hh_rlhf_pairs
 from gardefou.model._train import collect_examples, evaluate
@@ -122,14 +128,51 @@ def output_direction(model: Any, test: Split, shared: Path) -> dict[str, Any]:
     return out
 
 
-def leave_one_source_out(splits: dict[str, Split], cfg: Any) -> dict[str, Any]:
-    """Retrain the unsafe head without each source; test on all of that source's texts."""
+def preset_results(model: Any, test: Split) -> dict[str, Any]:
+    """Each preset's tuned thresholds applied like a policy: flagged when any key reaches its own."""
+    presets = model_thresholds(model)
+    probs = model.predict_proba(test.texts)
+    unsafe = test.y[:, model.labels.index("unsafe")]
+    out: dict[str, Any] = {}
+    groups = {
+        "alpaca_benign": np.array([e.source == "alpaca_benign" for e in test.examples]),
+        "repo_benign_prompts": np.array(
+            [e.source == "repo" and e.direction == "input" for e in test.examples]
+        ),
+        "french_hatesent": np.array([e.source == "french_hatesent" for e in test.examples]),
+    }
+    for name, table in presets.items():
+        thr = np.array([table.get(k, 0.5) for k in model.labels])
+        flagged = (probs >= thr).any(axis=1).astype(float)
+        row = {"overall": binary_metrics(unsafe, flagged)}
+        for g, m in groups.items():
+            row[g] = binary_metrics(unsafe[m], flagged[m])
+        for lang in ("en", "fr"):
+            m = np.array([e.lang == lang for e in test.examples])
+            row[lang] = binary_metrics(unsafe[m], flagged[m])
+        out[name] = row
+    return out
+
+
+def model_thresholds(model: Any) -> dict[str, dict[str, float]]:
+    """The per-preset thresholds stored in the (fast tier's) artifact metadata."""
+    fast = model.fast if isinstance(model, CascadeModel) else model
+    return dict(fast.metadata.get("thresholds", {}))
+
+
+def leave_one_source_out(
+    splits: dict[str, Split], cfg: Any, embedder: Any | None
+) -> dict[str, Any]:
+    """Retrain the unsafe head without each source (features hashed once); test on that source."""
     unsafe = list(SCORE_KEYS).index("unsafe")
-    everything = [s for s in splits.values()]
+    train, cal = splits["train"], splits["calibration"]
+    everything = [*splits.values()]
+    feat = Featurizer(cfg.features)
+    x_train, x_cal = feat.transform(train.texts), feat.transform(cal.texts)
+    e_cal = embedder.embed(cal.texts) if embedder is not None else None
     table: dict[str, Any] = {}
     for source in LOSO_SOURCES:
         start = time.perf_counter()
-        train, cal = splits["train"], splits["calibration"]
         held = [_subset(s, np.array([e.source == source for e in s.examples])) for s in everything]
         texts = [t for h in held for t in h.texts]
         if not texts:
@@ -137,16 +180,44 @@ def leave_one_source_out(splits: dict[str, Split], cfg: Any) -> dict[str, Any]:
         y = np.concatenate([h.y[:, unsafe] for h in held])
         keep_t = np.array([e.source != source for e in train.examples])
         keep_c = np.array([e.source != source for e in cal.examples])
-        tr, ca = _subset(train, keep_t), _subset(cal, keep_c)
-        model = fit_model(
-            tr.texts, tr.y[:, [unsafe]], tr.known[:, [unsafe]], tr.weights, ["unsafe"],
-            spec=cfg.features, c=cfg.c, seed=cfg.seed,
-            calibration=(ca.texts, ca.y[:, [unsafe]], ca.known[:, [unsafe]]),
-        )  # fmt: skip
-        p = model.predict_proba(texts)[:, 0]
-        table[source] = {**binary_metrics(y, p), "seconds": round(time.perf_counter() - start, 1)}
-        print(f"  LOSO {source}: {table[source]}", file=sys.stderr)
+        yt = train.y[keep_t, unsafe].astype(int)
+        head = LogisticRegression(
+            C=cfg.c, solver="liblinear", dual=True, random_state=cfg.seed, max_iter=1000
+        )
+        head.fit(x_train[keep_t], yt, sample_weight=_balanced(train.weights[keep_t], yt))
+        yc = cal.y[keep_c, unsafe].astype(float)
+        zc = head.decision_function(x_cal[keep_c])
+        a, b = platt(zc, yc)
+        zh = head.decision_function(feat.transform(texts))
+        p_fast = 1 / (1 + np.exp(-(a * zh + b)))
+        row = {"fast": binary_metrics(y, p_fast)}
+        if embedder is not None and e_cal is not None:
+            t2 = LogisticRegression(C=1.0, max_iter=2000)
+            xc = np.hstack([e_cal[keep_c], zc[:, None]])
+            t2.fit(xc, yc.astype(int), sample_weight=_balanced(cal.weights[keep_c], yc))
+            band = (p_fast >= 0.15) & (p_fast <= 0.85)
+            p_casc = p_fast.copy()
+            if band.any():
+                sub = [texts[i] for i in np.flatnonzero(band)]
+                xh = np.hstack([embedder.embed(sub), zh[band][:, None]])
+                p_casc[band] = t2.predict_proba(xh)[:, 1]
+            row["cascade"] = binary_metrics(y, p_casc)
+            row["routed"] = int(band.sum())
+        row["seconds"] = round(time.perf_counter() - start, 1)
+        table[source] = row
+        print(f"  LOSO {source}: {row}", file=sys.stderr)
     return table
+
+
+def evaluate_all(model: Any, test: Split, shared: Path) -> dict[str, Any]:
+    """Every test-split measure for one model (fast tier or cascade)."""
+    return {
+        **evaluate(model, test),
+        "xsafety_en_vs_fr": parallel_xsafety(model, test),
+        "attacks_recall_at_1pct_fpr": attack_recall(model, test),
+        "output_direction": output_direction(model, test, shared),
+        "presets": preset_results(model, test),
+    }
 
 
 def main() -> None:
@@ -154,6 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", default=str(ROOT / "training/default.yaml"))
     parser.add_argument("--no-loso", action="store_true", help="skip leave-one-source-out")
+    parser.add_argument("--out", default=str(ROOT / "bench/results/guard_quality.json"))
     args = parser.parse_args()
     cfg, root = load_train_config(args.config)
     examples, _ = collect_examples(cfg, root)
@@ -161,47 +233,56 @@ def main() -> None:
         examples, list(SCORE_KEYS), seed=cfg.seed, test_fraction=cfg.test_fraction,
         calibration_fraction=cfg.calibration_fraction, weights=cfg.weights, power=cfg.balance_power,
     )  # fmt: skip
-    model = load_model(default_artifact_path())
+    path = default_artifact_path()
+    fast = load_model(path)
+    models: dict[str, Any] = {"fast": fast}
+    if has_tier2(path):
+        models["cascade"] = CascadeModel(fast, load_tier2(path))
     test, dropped = drop_near_duplicates(splits["train"], splits["test"])
+    shared = (root / cfg.shared_data).resolve()
     results: dict[str, Any] = {"test_texts": len(test.texts), "near_duplicates_dropped": dropped}
-    results["fast"] = evaluate(model, test)
-    results["xsafety_en_vs_fr"] = parallel_xsafety(model, test)
-    results["attacks_recall_at_1pct_fpr"] = attack_recall(model, test)
-    results["output_direction"] = output_direction(model, test, (root / cfg.shared_data).resolve())
+    for name, model in models.items():
+        results[name] = evaluate_all(model, test, shared)
+    if "cascade" in models:
+        results["cascade"]["routed_fraction"] = round(
+            float(models["cascade"].route(fast.predict_proba(test.texts)).mean()), 4
+        )
     kw = keyword_score(test.texts)
     results["keyword_baseline"] = binary_metrics(test.y[:, list(SCORE_KEYS).index("unsafe")], kw)
     if not args.no_loso:
-        results["leave_one_source_out"] = leave_one_source_out(splits, cfg)
-    out = ROOT / "bench/results/guard_quality.json"
+        emb = models["cascade"].tier2.embedder if "cascade" in models else None
+        results["leave_one_source_out"] = leave_one_source_out(splits, cfg, emb)
+    out = Path(args.out)
     out.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
-    fast = results["fast"]
     print(f"test texts {len(test.texts)} (near-duplicates dropped: {dropped})")
-    print(f"{'':24} {'n':>6} {'P':>6} {'R':>6} {'F1':>6} {'FPR':>6} {'AUPRC':>6}")
+    print(f"{'':28} {'n':>6} {'P':>6} {'R':>6} {'F1':>6} {'FPR':>6} {'AUPRC':>6}")
 
     def row(name: str, m: dict[str, Any]) -> None:
         cells = [m.get(k) for k in ("precision", "recall", "f1", "fpr", "auprc")]
         print(
-            f"{name:24} {m['n']:>6} "
+            f"{name:28} {m['n']:>6} "
             + " ".join("     –" if c is None else f"{c:6.3f}" for c in cells)
         )
 
-    row("fast: all", fast["overall"])
     row("keyword baseline", results["keyword_baseline"])
-    for group in ("per_lang", "per_source", "per_category"):
-        for name, m in fast[group].items():
-            row(f"{group[4:]}:{name}", m)
-    print(
-        "ECE",
-        fast["ece"],
-        "| XSafety",
-        {k: results["xsafety_en_vs_fr"][k]["f1"] for k in ("en", "fr")},
-    )
-    print("attacks", results["attacks_recall_at_1pct_fpr"])
-    print(
-        "output", {k: v for k, v in results["output_direction"].items() if not isinstance(v, dict)}
-    )
+    for name in models:
+        r = results[name]
+        row(f"{name}: all @0.5", r["overall"])
+        for group in ("per_lang", "per_source", "per_category"):
+            for key, m in r[group].items():
+                row(f"{name} {group[4:]}:{key}", m)
+        for preset, pr in r["presets"].items():
+            for key, m in pr.items():
+                row(f"{name} {preset}:{key}", m)
+        xs = r["xsafety_en_vs_fr"]
+        print(name, "ECE", r["ece"], "| XSafety F1", {k: xs[k]["f1"] for k in ("en", "fr")})
+        print(name, "attacks", r["attacks_recall_at_1pct_fpr"])
+        od = r["output_direction"]
+        print(name, "output", {k: v for k, v in od.items() if not isinstance(v, dict)})
     for name, m in results.get("leave_one_source_out", {}).items():
-        row(f"LOSO:{name}", m)
+        for tier in ("fast", "cascade"):
+            if tier in m:
+                row(f"LOSO {tier}:{name}", m[tier])
     print(f"wrote {out}")
 
 

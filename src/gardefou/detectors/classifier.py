@@ -1,8 +1,9 @@
 """The ``classifier`` detector: the embedded guard model (hashed n-grams, calibrated heads).
 
 Options: ``path`` (a user-trained artifact directory; default: the one shipped in the package)
-and ``tier`` (``fast``; ``cascade`` is accepted and currently runs the fast tier, since the
-shipped artifact has a single tier).
+and ``tier``: ``fast`` (the n-gram tier alone) or ``cascade`` (texts whose fast ``unsafe`` score
+falls in the artifact's uncertain band are re-scored by the second tier; an artifact without a
+second tier, such as one trained with ``gardefou train --data``, runs its fast tier).
 """
 
 from __future__ import annotations
@@ -14,21 +15,29 @@ from pathlib import Path
 from gardefou.detectors.base import Direction, Scores, detector
 from gardefou.errors import ConfigError
 from gardefou.model import GuardModel, default_artifact_path, load_model
+from gardefou.model._cascade import CascadeModel, has_tier2, load_tier2
 
 TIERS = ("fast", "cascade")
 
-_CACHE: dict[str, GuardModel] = {}
+_CACHE: dict[tuple[str, str], GuardModel | CascadeModel] = {}
 _LOCK = threading.Lock()
 
 
-def cached_model(path: str | Path | None = None) -> GuardModel:
-    """The model at ``path`` (default: shipped), loaded and verified once per process."""
+def cached_model(path: str | Path | None = None, tier: str = "fast") -> GuardModel | CascadeModel:
+    """The model at ``path`` (default: shipped) for ``tier``, loaded and verified once per process."""
     key = str(Path(path).resolve()) if path is not None else str(default_artifact_path())
     with _LOCK:
-        model = _CACHE.get(key)
+        model = _CACHE.get((key, tier))
         if model is None:
-            model = load_model(key)
-            _CACHE[key] = model
+            fast = _CACHE.get((key, "fast"))
+            if fast is None:
+                fast = load_model(key)
+                _CACHE[(key, "fast")] = fast
+            assert isinstance(fast, GuardModel)
+            model = fast
+            if tier == "cascade" and has_tier2(key):
+                model = CascadeModel(fast, load_tier2(key))
+            _CACHE[(key, tier)] = model
         return model
 
 
@@ -51,9 +60,9 @@ class ClassifierDetector:
         self.tier = tier
 
     @property
-    def model(self) -> GuardModel:
+    def model(self) -> GuardModel | CascadeModel:
         """The loaded model (raises ModelError when the artifact is missing or corrupted)."""
-        return cached_model(self.path)
+        return cached_model(self.path, self.tier)
 
     def score(self, texts: Sequence[str], direction: Direction = "input") -> list[Scores]:
         """Calibrated probabilities per score key for each text."""

@@ -1,24 +1,45 @@
 """The embedded guard model: hashed n-gram features, linear heads, Platt calibration.
 
-The shipped artifact lives in ``gardefou/model/artifacts`` (``model.json`` + ``weights.npz``);
-``load_model`` verifies its checksums and refuses a corrupted or incompatible artifact.
+The shipped artifact lives in ``gardefou/model/artifacts`` (``model.json`` + ``weights.npz``, and
+the optional second tier ``tier2.json`` + ``tier2.npz``); ``load_model`` verifies checksums and
+refuses a corrupted or incompatible artifact. Scoring needs numpy only: the training names
+(``fit_model``, ``train_from_config``, ...) import scikit-learn lazily, on first access.
 """
 
 from __future__ import annotations
 
-from importlib import resources
+from importlib import import_module, resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gardefou.model._artifact import FORMAT_VERSION, GuardModel, load_model, sha256_file
 from gardefou.model._features import FeatureSpec, Featurizer, normalize_text
-from gardefou.model._fit import fit_model
-from gardefou.model._train import (
-    TrainConfig,
-    load_train_config,
-    read_user_examples,
-    train_from_config,
-    train_user_model,
-)
+
+if TYPE_CHECKING:
+    from gardefou.model._fit import fit_model
+    from gardefou.model._train import (
+        TrainConfig,
+        load_train_config,
+        read_user_examples,
+        train_from_config,
+        train_user_model,
+    )
+
+_LAZY = {
+    "fit_model": "gardefou.model._fit",
+    "TrainConfig": "gardefou.model._train",
+    "load_train_config": "gardefou.model._train",
+    "read_user_examples": "gardefou.model._train",
+    "train_from_config": "gardefou.model._train",
+    "train_user_model": "gardefou.model._train",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gardefou.model' has no attribute {name!r}")
+    return getattr(import_module(module), name)
 
 
 def default_artifact_path() -> Path:

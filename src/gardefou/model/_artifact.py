@@ -4,9 +4,12 @@ Layout of an artifact directory::
 
     model.json     format version, feature spec, labels, Platt calibration, training metadata,
                    the sha256 of the weights file and a sha256 of its own content
-    weights.npz    ``coef`` (n_features × n_labels, float16) and ``intercept`` (n_labels, float32)
+    weights.npz    ``coef`` (n_features × n_labels, float16) and ``intercept`` (n_labels, float32),
+                   stored uncompressed so that loading is one read; scoring gathers the float16
+                   rows it needs and computes in float32
 
 Only JSON and ``.npz`` (loaded with ``allow_pickle=False``) are read: loading never runs code.
+An optional second tier (``tier2.json`` + ``tier2.npz``, see ``_static``) lives next to them.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pydantic import ValidationError
 from gardefou.errors import ModelError
 from gardefou.model._features import FeatureSpec, Featurizer
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
 
@@ -76,7 +79,10 @@ class GuardModel:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, shape (len(texts), len(labels)), in [0, 1]."""
-        z = self.decision(texts)
+        return self.proba_from_decision(self.decision(texts))
+
+    def proba_from_decision(self, z: np.ndarray) -> np.ndarray:
+        """Apply each label's Platt calibration to decision values ``z``."""
         a = np.array([self.calibration[k][0] for k in self.labels], dtype=np.float32)
         b = np.array([self.calibration[k][1] for k in self.labels], dtype=np.float32)
         logits = np.clip(z * a + b, -40.0, 40.0)
@@ -85,7 +91,7 @@ class GuardModel:
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """One ``{label: probability}`` mapping per text."""
         probs = self.predict_proba(texts)
-        return [dict(zip(self.labels, map(float, row), strict=True)) for row in probs]
+        return [dict(zip(self.labels, row, strict=True)) for row in probs.tolist()]
 
     # -- persistence ---------------------------------------------------------------------------
 
@@ -95,7 +101,7 @@ class GuardModel:
         out.mkdir(parents=True, exist_ok=True)
         weights = out / WEIGHTS_FILE
         with open(weights, "wb") as handle:
-            np.savez_compressed(
+            np.savez(
                 handle,
                 coef=self.coef.astype(np.float16),
                 intercept=self.intercept.astype(np.float32),
@@ -160,7 +166,9 @@ def load_model(directory: str | Path) -> GuardModel:
         labels = [str(x) for x in doc["labels"]]
         calibration = {str(k): (float(v[0]), float(v[1])) for k, v in doc["calibration"].items()}
         with np.load(weights, allow_pickle=False) as data:
-            coef = data["coef"].astype(np.float32)
+            coef = data["coef"]
+            if coef.dtype != np.float16:
+                coef = coef.astype(np.float32)
             intercept = data["intercept"].astype(np.float32)
     except (KeyError, TypeError, IndexError, ValueError, ValidationError, OSError) as exc:
         raise _fail(root, f"invalid content ({type(exc).__name__})") from None

@@ -71,6 +71,25 @@ def render_model_card(model: GuardModel, splits: dict[str, Split]) -> str:
     )
     lines += _table("Per source (unsafe head)", metrics.get("per_source", {}))
     lines += _table("Per category head", metrics.get("per_category", {}))
+    cascade = metrics.get("cascade")
+    if cascade:
+        lines += ["## Cascade (fast tier + tier 2 on the uncertain band), test split", ""]
+        lines.append(f"Expected calibration error (unsafe): {cascade.get('ece')}.")
+        lines.append("")
+        lines += _table(
+            "Cascade: overall and per language",
+            {"all": cascade.get("overall", {}), **cascade.get("per_lang", {})},
+        )
+        lines += _table("Cascade: per source (unsafe)", cascade.get("per_source", {}))
+    thresholds = meta.get("thresholds") or {}
+    if thresholds:
+        presets = sorted(thresholds)
+        lines += ["## Thresholds tuned on the calibration split (written into the presets)", ""]
+        lines += ["| key | " + " | ".join(presets) + " |", "|---|" + "---|" * len(presets)]
+        for key in model.labels:
+            cells = " | ".join(f"{thresholds[p].get(key, 0.5):.3f}" for p in presets)
+            lines.append(f"| {key} | {cells} |")
+        lines.append("")
     lines += ["## Input files (sha256)", "", "<details><summary>files</summary>", ""]
     lines += [f"- `{k}` {v}" for k, v in sorted(meta.get("input_sha256", {}).items())]
     lines += ["", "</details>", ""]

@@ -1,7 +1,18 @@
 """Text features for the guard model: normalized text → hashed word and character n-grams.
 
 Hashing is stateless (no vocabulary to store): the feature space is fully described by the
-``FeatureSpec`` below, which is saved as JSON in the artifact.
+``FeatureSpec`` below, which is saved as JSON in the artifact. Everything is vectorized with numpy
+over a whole batch (no per-n-gram Python loop, no scikit-learn or scipy on the scoring path):
+
+1. each text is truncated (head + tail), lowercased, NFKD-decomposed with accents stripped and its
+   whitespace collapsed; the batch is joined into one string ``" t1 \\x01 t2 \\x01 ... "``;
+2. its code points get a polynomial prefix hash modulo 2^64, so that the hash of any span is
+   ``(prefix[b] - prefix[a]) * P^-a`` (P is odd, hence invertible modulo 2^64);
+3. word tokens are maximal runs of word characters (letters, digits, ``_``); word bigrams combine
+   two consecutive tokens' hashes; character n-grams stay within a space-padded word (like
+   scikit-learn's ``char_wb``); every hash goes through the splitmix64 finalizer and lands in a
+   bucket of its block (words first, then characters);
+4. values are sublinear term frequencies ``log(1 + count)``, L2-normalized per block.
 """
 
 from __future__ import annotations
@@ -12,14 +23,36 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field
-from sklearn.feature_extraction._hashing_fast import transform as _hashing_transform
-from sklearn.feature_extraction.text import HashingVectorizer
 
 _COMBINING = re.compile("[\u0300-\u036f]")
 _SPACES = re.compile(r"\s+")
-_TOKEN = r"(?u)\b\w+\b"
+_SEP = "\x01"
+_CONTROL = re.compile("[\x00\x02-\x08\x0e-\x1b\x7f]")  # keeps the \x01 separator
+
+_M64 = (1 << 64) - 1
+_P = 0x100000001B3
+_P_INV = pow(_P, -1, 1 << 64)
+_C1 = np.uint64(0xBF58476D1CE4E5B9)
+_C2 = np.uint64(0x94D049BB133111EB)
+_BIGRAM = np.uint64(0x9E3779B97F4A7C15)
+_SALT_WORD = np.uint64(0x5BD1E995)
+_SALT_BIGRAM = np.uint64(0x1B873593)
+_SALT_CHAR = np.uint64(0xCC9E2D51)
+
+# (start, end) code-point ranges that are NOT word characters above ASCII
+_NON_WORD_RANGES = (
+    (0x80, 0xBF),
+    (0xD7, 0xD7),
+    (0xF7, 0xF7),
+    (0x2000, 0x2BFF),
+    (0x2E00, 0x2E7F),
+    (0x3000, 0x303F),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFF0F),
+    (0xFF1A, 0xFF20),
+    (0x1F000, 0x1FFFF),
+)
 
 
 class FeatureSpec(BaseModel):
@@ -40,91 +73,162 @@ class FeatureSpec(BaseModel):
         return self.word_features + self.char_features
 
 
-def normalize_text(text: str, spec: FeatureSpec) -> str:
-    """Lowercase, strip accents, collapse whitespace; keep the head and tail of long texts."""
+def _truncate(text: str, spec: FeatureSpec) -> str:
     if len(text) > spec.head_chars + spec.tail_chars:
         tail = text[-spec.tail_chars :] if spec.tail_chars else ""
-        text = text[: spec.head_chars] + " " + tail
-    text = unicodedata.normalize("NFKD", text.lower())
-    return _SPACES.sub(" ", _COMBINING.sub("", text)).strip()
+        return text[: spec.head_chars] + " " + tail
+    return text
 
 
-class Featurizer:
-    """Turns texts into hashed n-gram features: sublinear tf, L2-normalized per block.
+def _normalize_joined(text: str) -> str:
+    text = unicodedata.normalize("NFKD", _CONTROL.sub(" ", text).lower())
+    return _SPACES.sub(" ", _COMBINING.sub("", text))
 
-    Two blocks (word n-grams, then character n-grams) share one feature space of
-    ``spec.n_features`` columns. Hashing is scikit-learn's murmurhash (the same as its
-    ``HashingVectorizer``), done without building scipy matrices on the scoring path.
-    """
 
-    def __init__(self, spec: FeatureSpec) -> None:
-        self.spec = spec
-        common: dict[str, Any] = {"lowercase": False, "norm": None, "alternate_sign": False}
-        self._word = HashingVectorizer(
-            n_features=spec.word_features,
-            analyzer="word",
-            ngram_range=spec.word_ngrams,
-            token_pattern=_TOKEN,
-            **common,
-        ).build_analyzer()
-        self._char = HashingVectorizer(
-            n_features=spec.char_features,
-            analyzer="char_wb",
-            ngram_range=spec.char_ngrams,
-            **common,
-        ).build_analyzer()
+def normalize_text(text: str, spec: FeatureSpec) -> str:
+    """Lowercase, strip accents, collapse whitespace; keep the head and tail of long texts."""
+    return _normalize_joined(_truncate(text, spec)).replace(_SEP, " ").strip()
 
-    def blocks(self, texts: Sequence[str]) -> list[Block]:
-        """``(rows, columns, values)`` triplets (row-major order), one per feature block."""
-        normed = [normalize_text(t, self.spec) for t in texts]
-        out = []
-        offset = 0
-        for analyzer, width in (
-            (self._word, self.spec.word_features),
-            (self._char, self.spec.char_features),
-        ):
-            rows, cols, vals = _hash_block([analyzer(t) for t in normed], width)
-            out.append((rows, cols + offset, vals))
-            offset += width
-        return out
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """The feature matrix of ``texts`` (scipy CSR, float32, one row per text)."""
-        rows, cols, vals = (
-            np.concatenate(parts) for parts in zip(*self.blocks(texts), strict=True)
-        )
-        shape = (len(texts), self.spec.n_features)
-        return sp.csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finalizer (wrapping uint64 arithmetic), in place."""
+    h ^= h >> np.uint64(30)
+    h *= _C1
+    h ^= h >> np.uint64(27)
+    h *= _C2
+    h ^= h >> np.uint64(31)
+    return h
 
-    def dot(self, texts: Sequence[str], coef: np.ndarray) -> np.ndarray:
-        """``features(texts) @ coef``, block by block (no stacking of the sparse blocks)."""
-        n = len(texts)
-        out = np.zeros((n, coef.shape[1]), dtype=np.float32)
-        offset = 0
-        for rows, cols, vals in self.blocks(texts):
-            width = self.spec.word_features if offset == 0 else self.spec.char_features
-            indptr = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-            block = sp.csr_matrix((vals, cols - offset, indptr), shape=(n, width))
-            out += block @ coef[offset : offset + width]
-            offset += width
-        return out
+
+def _word_table() -> np.ndarray:
+    """Word-character flags for code points below 0x20000 (the last entry stands for the rest)."""
+    cp = np.arange(0x20000)
+    table = ((cp >= 97) & (cp <= 122)) | ((cp >= 48) & (cp <= 57)) | (cp == 95)
+    table |= ((cp >= 65) & (cp <= 90)) | (cp >= 0x80)
+    for lo, hi in _NON_WORD_RANGES:
+        table[lo : hi + 1] = False
+    return np.asarray(table, dtype=bool)
+
+
+_WORD_TABLE = _word_table()
+
+
+def _word_mask(cp: np.ndarray) -> np.ndarray:
+    return np.asarray(_WORD_TABLE[np.minimum(cp, 0x1FFFF)], dtype=bool)
+
+
+_POW_CACHE: dict[str, np.ndarray] = {}
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``P^j`` and ``P^-j`` (mod 2^64) for j < n, cached and grown geometrically."""
+    have = _POW_CACHE.get("p")
+    if have is None or len(have) < n:
+        size = max(n, 4096, 2 * (len(have) if have is not None else 0))
+        p = np.full(size, _P, dtype=np.uint64)
+        p[0] = 1
+        q = np.full(size, _P_INV, dtype=np.uint64)
+        q[0] = 1
+        _POW_CACHE["p"] = np.cumprod(p, dtype=np.uint64)
+        _POW_CACHE["q"] = np.cumprod(q, dtype=np.uint64)
+    return _POW_CACHE["p"][:n], _POW_CACHE["q"][:n]
 
 
 Block = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _hash_block(tokens: list[list[str]], width: int) -> Block:
-    indices, indptr, _ = _hashing_transform(
-        (((t, 1) for t in doc) for doc in tokens), width, np.float32, False, 0
-    )
-    idx = np.asarray(indices, dtype=np.int64)
-    counts_per_doc: np.ndarray = np.diff(np.asarray(indptr, dtype=np.int64)).astype(np.int64)
-    rows = np.repeat(np.arange(len(tokens), dtype=np.int64), counts_per_doc)
-    keys, counts = np.unique(rows * width + idx, return_counts=True)
-    rows, cols = keys // width, keys % width
-    vals = np.log1p(counts.astype(np.float32))
-    norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(tokens)))
-    norms[norms == 0] = 1.0
-    vals = (vals / norms[rows]).astype(np.float32)
-    return rows, cols, vals
+class Featurizer:
+    """Turns texts into hashed n-gram features (see the module docstring for the scheme)."""
+
+    def __init__(self, spec: FeatureSpec) -> None:
+        self.spec = spec
+
+    def _hashes(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(doc, column)`` of every n-gram occurrence in the batch."""
+        spec = self.spec
+        body = " \x01 ".join(_truncate(t, spec).replace(_SEP, " ") for t in texts)
+        joined = " " + _normalize_joined(body) + " "
+        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        n = len(cp)
+        sep = cp == 1
+        doc = np.cumsum(sep)
+        pw, inv = _powers(n + 1)
+        prefix = np.zeros(n + 1, dtype=np.uint64)
+        np.cumsum(cp * pw[:n], out=prefix[1:])
+
+        def span(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return np.asarray((prefix[b] - prefix[a]) * inv[a], dtype=np.uint64)
+
+        docs: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        wf, cf = np.uint64(spec.word_features), np.uint64(spec.char_features)
+        # words and word n-grams
+        word = _word_mask(cp)
+        # the joined string starts and ends with a space: every word has both edges inside
+        starts = np.flatnonzero(word[1:] & ~word[:-1]) + 1
+        ends = np.flatnonzero(word[:-1] & ~word[1:]) + 1
+        wh = _mix(span(starts, ends) ^ _SALT_WORD)
+        wdoc = doc[starts]
+        lo, hi = spec.word_ngrams
+        if lo <= 1 <= hi:
+            docs.append(wdoc)
+            cols.append(wh % wf)
+        if hi >= 2 and lo <= 2 and len(wh) > 1:
+            same = wdoc[1:] == wdoc[:-1]
+            bh = _mix(wh[:-1][same] * _BIGRAM + wh[1:][same] + _SALT_BIGRAM)
+            docs.append(wdoc[1:][same])
+            cols.append(bh % wf)
+        # character n-grams inside space-padded words
+        space = (cp == 32).astype(np.int64)
+        cs_space = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(space, out=cs_space[1:])
+        cs_sep = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(sep, out=cs_sep[1:])
+        ks = [k for k in range(spec.char_ngrams[0], spec.char_ngrams[1] + 1) if k <= n]
+        if ks:
+            i = np.concatenate([np.arange(n - k + 1) for k in ks])
+            k_of = np.repeat(np.array(ks, dtype=np.int64), [n - k + 1 for k in ks])
+            end = i + k_of
+            ok = (cs_space[end - 1] == cs_space[i + 1]) & (cs_sep[end] == cs_sep[i])
+            i, end = i[ok], end[ok]
+            salt = _SALT_CHAR + end.astype(np.uint64) - i.astype(np.uint64)
+            docs.append(doc[i])
+            cols.append(_mix(span(i, end) ^ salt) % cf + wf)
+        if not docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(docs).astype(np.int64), np.concatenate(cols).astype(np.int64)
+
+    def triplets(self, texts: Sequence[str]) -> Block:
+        """``(rows, columns, values)`` sorted by row then column; values normalized per block."""
+        docs, cols = self._hashes(texts)
+        width = self.spec.n_features
+        keys, counts = np.unique(docs * width + cols, return_counts=True)
+        rows, cols = keys // width, keys % width
+        vals = np.log1p(counts.astype(np.float32))
+        block = rows * 2 + (cols >= self.spec.word_features)
+        norms = np.sqrt(np.bincount(block, weights=vals * vals, minlength=2 * len(texts)))
+        norms[norms == 0] = 1.0
+        return rows, cols, (vals / norms[block]).astype(np.float32)
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        """The feature matrix of ``texts`` (scipy CSR, float32; training only, imports scipy)."""
+        import scipy.sparse as sp  # type: ignore[import-untyped]
+
+        rows, cols, vals = self.triplets(texts)
+        shape = (len(texts), self.spec.n_features)
+        return sp.csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
+
+    def dot(self, texts: Sequence[str], coef: np.ndarray) -> np.ndarray:
+        """``features(texts) @ coef`` with numpy only (gather the rows of ``coef``, sum per text)."""
+        out = np.zeros((len(texts), coef.shape[1]), dtype=np.float32)
+        rows, cols, vals = self.triplets(texts)
+        if len(rows) == 0:
+            return out
+        if len(texts) == 1:
+            out[0] = vals @ coef[cols].astype(np.float32)
+            return out
+        contrib = coef[cols].astype(np.float32)
+        contrib *= vals[:, None]
+        first = np.flatnonzero(np.diff(rows, prepend=-1))
+        out[rows[first]] = np.add.reduceat(contrib, first, axis=0)
+        return out

@@ -27,6 +27,26 @@ def _balanced(weights: np.ndarray, y: np.ndarray) -> np.ndarray:
     return scaled
 
 
+def _contrast_negatives(
+    w: np.ndarray, y: np.ndarray, harmful: np.ndarray, share: float
+) -> np.ndarray:
+    """Give the harmful negatives (other categories) ``share`` of the negatives' total weight.
+
+    Without this a category head learns "harmful vs benign" (benign texts are most negatives);
+    with it, it must also tell its own category from the other harms.
+    """
+    neg = y == 0
+    other = neg & harmful
+    plain = neg & ~harmful
+    if share <= 0 or not other.any() or not plain.any():
+        return w
+    total = w[neg].sum()
+    out = w.copy()
+    out[other] *= share * total / w[other].sum()
+    out[plain] *= (1 - share) * total / w[plain].sum()
+    return out
+
+
 def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Platt scaling: ``(a, b)`` so that ``sigmoid(a*z + b)`` is calibrated on ``(z, y)``."""
     if len(z) == 0 or y.sum() < _MIN_CALIBRATION_POSITIVES or (1 - y).sum() < 5:
@@ -56,18 +76,26 @@ def fit_model(
     calibration: tuple[Sequence[str], np.ndarray, np.ndarray] | None = None,
     metadata: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    other_harm_share: float = 0.4,
 ) -> GuardModel:
     """Fit one logistic head per label on the rows where that label is ``known``.
 
     ``targets`` and ``known`` are (n_texts, n_labels) 0/1 arrays; ``weights`` per text. Each head
     is trained with class-balanced weights, then Platt-calibrated on ``calibration`` (texts,
-    targets, known) when given, so that probabilities reflect that set's class mix.
+    targets, known) when given, so that probabilities reflect that set's class mix. When an ``unsafe`` label exists, the
+    harmful texts of other categories carry ``other_harm_share`` of each category head's negative
+    weight (see ``_contrast_negatives``).
     """
     featurizer = Featurizer(spec)
     x = featurizer.transform(texts)
     n_labels = len(labels)
     coef = np.zeros((spec.n_features, n_labels), dtype=np.float32)
     intercept = np.zeros(n_labels, dtype=np.float32)
+    harmful = (
+        targets[:, list(labels).index("unsafe")].astype(bool)
+        if "unsafe" in labels
+        else np.zeros(len(texts), dtype=bool)
+    )
     for j, label in enumerate(labels):
         if progress is not None:
             progress(f"fitting head {label} ({j + 1}/{n_labels})")
@@ -76,8 +104,13 @@ def fit_model(
         if y.sum() == 0 or y.sum() == len(y):
             intercept[j] = 8.0 if len(y) and y.sum() == len(y) else -8.0
             continue
-        head = LogisticRegression(C=c, solver="liblinear", random_state=seed, max_iter=200)
-        head.fit(x[rows], y, sample_weight=_balanced(weights[rows], y))
+        head = LogisticRegression(
+            C=c, solver="liblinear", dual=True, random_state=seed, max_iter=1000
+        )
+        w = _balanced(weights[rows], y)
+        if label != "unsafe":
+            w = _contrast_negatives(w, y, harmful[rows], other_harm_share)
+        head.fit(x[rows], y, sample_weight=w)
         coef[:, j] = head.coef_[0]
         intercept[j] = head.intercept_[0]
     coef = coef.astype(np.float16).astype(np.float32)  # calibrate the weights that get shipped

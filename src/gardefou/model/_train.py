@@ -22,9 +22,16 @@ from gardefou.model._features import FeatureSpec
 from gardefou.model._fit import fit_model
 from gardefou.model._metrics import binary_metrics, expected_calibration_error
 from gardefou.model._sources import SHARED_LOADERS, Example, load_repo_file
+from gardefou.model._thresholds import tune_thresholds
 from gardefou.taxonomy import SCORE_KEYS, UNSAFE
 
 Progress = Callable[[str], None]
+
+
+class Tier2Settings(BaseModel):
+    """``tier2:`` settings (see ``_tier2_fit.Tier2Config``; validated there)."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 class TrainConfig(BaseModel):
@@ -43,7 +50,12 @@ class TrainConfig(BaseModel):
     test_fraction: float = Field(0.2, gt=0.0, lt=0.5)
     calibration_fraction: float = Field(0.15, gt=0.0, lt=0.5)
     c: float = Field(4.0, gt=0.0)
+    other_harm_share: float = Field(0.4, ge=0.0, lt=1.0)
     features: FeatureSpec = FeatureSpec()
+    tier2: Tier2Settings | None = None
+    threshold_fpr: dict[str, float] = Field(
+        default_factory=lambda: {"strict": 0.1, "default": 0.02, "permissive": 0.005}
+    )
     out: str = "src/gardefou/model/artifacts"
     model_card: str | None = "MODEL_CARD.md"
 
@@ -97,7 +109,7 @@ def collect_examples(cfg: TrainConfig, root: Path) -> tuple[list[Example], dict[
     return cap_sources(dedupe(examples), cfg.caps, cfg.seed), hashes
 
 
-def evaluate(model: GuardModel, split: Split, threshold: float = 0.5) -> dict[str, Any]:
+def evaluate(model: Any, split: Split, threshold: float = 0.5) -> dict[str, Any]:
     """Test-split metrics: overall, per source, per category, per language, ECE."""
     probs = model.predict_proba(split.texts)
     col = {k: i for i, k in enumerate(model.labels)}
@@ -171,16 +183,30 @@ def train_from_config(path: str | Path, progress: Progress | None = None) -> dic
         spec=cfg.features,
         c=cfg.c,
         seed=cfg.seed,
+        other_harm_share=cfg.other_harm_share,
         calibration=(cal.texts, cal.y, cal.known),
         metadata=metadata,
         progress=say,
     )
+    say("tuning thresholds on the calibration split")
+    model.metadata["thresholds"] = tune_thresholds(model, cal, cfg.threshold_fpr)
     say("evaluating on the test split")
     metrics = evaluate(model, test)
+    out = (root / cfg.out).resolve()
+    tier2 = None
+    if cfg.tier2 is not None:
+        from gardefou.model._cascade import CascadeModel
+        from gardefou.model._tier2_train import train_tier2
+
+        tier2 = train_tier2(cfg, model, train, cal, say)
+        metrics["cascade"] = evaluate(CascadeModel(model, tier2), test)
     metrics["train_seconds"] = round(time.perf_counter() - start, 1)
     model.metadata["test_metrics"] = metrics
-    out = (root / cfg.out).resolve()
     model.save(out)
+    for name in ("tier2.json", "tier2.npz"):
+        (out / name).unlink(missing_ok=True)
+    if tier2 is not None:
+        tier2.save(out)
     if cfg.model_card:
         from gardefou.model._card import write_model_card
 
