@@ -34,6 +34,7 @@ from gardefou.model._fit import _balanced, platt
 from gardefou.model._metrics import binary_metrics, recall_at_fpr
 from gardefou.model._sources import read_hh_rlhf_pairs
 from gardefou.model._train import collect_examples, evaluate
+from gardefou.policy import load_policy, preset_names
 from gardefou.taxonomy import SCORE_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,9 +129,22 @@ def output_direction(model: Any, test: Split, shared: Path) -> dict[str, Any]:
     return out
 
 
+def policy_thresholds(model: Any) -> dict[str, dict[str, float]]:
+    """Each shipped preset's input thresholds per score key (keys it allows are left out)."""
+    out: dict[str, dict[str, float]] = {}
+    for name in preset_names():
+        pol = load_policy(name)
+        out[name] = {
+            k: pol.rule_for(k, "input").threshold
+            for k in model.labels
+            if pol.rule_for(k, "input").action != "allow"
+        }
+    return out
+
+
 def preset_results(model: Any, test: Split) -> dict[str, Any]:
-    """Each preset's tuned thresholds applied like a policy: flagged when any key reaches its own."""
-    presets = model_thresholds(model)
+    """Each shipped preset's thresholds applied like the policy: flagged when any key reaches its own."""
+    presets = policy_thresholds(model)
     probs = model.predict_proba(test.texts)
     unsafe = test.y[:, model.labels.index("unsafe")]
     out: dict[str, Any] = {}
@@ -142,7 +156,7 @@ def preset_results(model: Any, test: Split) -> dict[str, Any]:
         "french_hatesent": np.array([e.source == "french_hatesent" for e in test.examples]),
     }
     for name, table in presets.items():
-        thr = np.array([table.get(k, 0.5) for k in model.labels])
+        thr = np.array([table.get(k, 2.0) for k in model.labels])
         flagged = (probs >= thr).any(axis=1).astype(float)
         row = {"overall": binary_metrics(unsafe, flagged)}
         for g, m in groups.items():
@@ -249,10 +263,14 @@ def main() -> None:
         )
     kw = keyword_score(test.texts)
     results["keyword_baseline"] = binary_metrics(test.y[:, list(SCORE_KEYS).index("unsafe")], kw)
+    out = Path(args.out)
     if not args.no_loso:
         emb = models["cascade"].tier2.embedder if "cascade" in models else None
         results["leave_one_source_out"] = leave_one_source_out(splits, cfg, emb)
-    out = Path(args.out)
+    elif out.exists():  # keep the last leave-one-source-out table (it retrains, so it is slow)
+        previous = json.loads(out.read_text("utf-8"))
+        if "leave_one_source_out" in previous:
+            results["leave_one_source_out"] = previous["leave_one_source_out"]
     out.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
     print(f"test texts {len(test.texts)} (near-duplicates dropped: {dropped})")
     print(f"{'':28} {'n':>6} {'P':>6} {'R':>6} {'F1':>6} {'FPR':>6} {'AUPRC':>6}")

@@ -20,6 +20,32 @@ _EVIDENCE_MIN_SCORE = 0.5
 _WINDOW_OVERLAP = 256
 _MAX_WINDOWS = 64
 """Texts longer than ``max_length`` are cut in windows; past 64 windows the rest is not checked."""
+SEGMENT = "segment"
+_MIN_SEGMENT_WORDS = 3
+_MAX_SEGMENTS = 12
+_MAX_SEGMENT_CHARS = 2000
+
+
+def _segments(text: str) -> list[Variant]:
+    """Each line of a multi-line text on its own (the first and last ones when there are many).
+
+    A linear classifier's score is diluted by benign text around a harmful line (a list of
+    "rules" before the request, an instruction inside a long document); scoring lines alone
+    undoes that.
+    """
+    if "\n" not in text:
+        return []
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if len(line.split()) >= _MIN_SEGMENT_WORDS and len(line) <= _MAX_SEGMENT_CHARS
+    ]
+    if len(lines) < 2:
+        return []
+    if len(lines) > _MAX_SEGMENTS:
+        half = _MAX_SEGMENTS // 2
+        lines = lines[:half] + lines[-half:]
+    return [Variant(line, (SEGMENT,)) for line in dict.fromkeys(lines)]
 
 
 class Verdict(BaseModel):
@@ -100,6 +126,8 @@ class Guard:
                 out.extend(normalize(window, self._limits))
             else:
                 out.append(Variant(window))
+        if self.policy.normalize.segments:
+            out.extend(_segments(text))
         return out
 
     def score_many(
@@ -135,7 +163,7 @@ class Guard:
                 _merge_max(merged[i], scores)
         for i, vs in enumerate(variants):
             for v in vs:
-                if v.transforms:
+                if v.transforms and v.transforms[0] != SEGMENT:
                     note = f"decoded: {v.evidence}"
                     if note not in evidence[i]:
                         evidence[i].insert(0, note)

@@ -51,6 +51,9 @@ class NormalizeSettings(_Strict):
     """Bounds on de-obfuscation work (see ``gardefou.normalize``)."""
 
     enabled: bool = True
+    segments: bool = False
+    """Also score each line of a multi-line text alone, so benign padding cannot dilute it
+    (catches more wrapped attacks, at the cost of more false positives on benign documents)."""
     max_length: int = Field(20_000, gt=0)
     max_depth: int = Field(3, ge=0, le=8)
     max_variants: int = Field(16, ge=1, le=64)

@@ -19,7 +19,7 @@ from gardefou.normalize._invisible import (
     strip_invisible,
 )
 from gardefou.normalize._leet import undo_leet
-from gardefou.normalize._readings import readings
+from gardefou.normalize._readings import readings, segment_readings
 from gardefou.normalize._screen import Screen, screen
 from gardefou.normalize._spacing import collapse_spacing
 from gardefou.normalize._types import NormalizeLimits, Variant
@@ -130,7 +130,10 @@ def _decodings(c: _Cleaned, text: str, transforms: _Names) -> list[tuple[str, _N
         out = decode(c.chars)
         if out is not None:
             found.append((out, (*transforms, *c.char_names, name), c.chars))
-    for name, reading in readings(c.full, c.full_screen):
+    whole = readings(c.full, c.full_screen)
+    for name, reading in whole:
+        found.append((reading, (*transforms, *c.full_names, name), c.full))
+    for name, reading in segment_readings(c.full, {name for name, _ in whole}):
         found.append((reading, (*transforms, *c.full_names, name), c.full))
     return found
 

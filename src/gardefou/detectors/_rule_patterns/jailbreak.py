@@ -142,6 +142,15 @@ JAILBREAK: tuple[RulePattern, ...] = (
         requires=ANSWER_CONTEXT,
     ),
     RulePattern(
+        "j1.refusal_suppression.banned_words",
+        "J1",
+        0.9,
+        r"\b(?:never|do\s+not|don't)\s+(?:say|use|write|include)\s+(?:the\s+|any\s+of\s+the\s+)?"
+        r"(?:words?|phrases?|expressions?)\b[^\n]{0,40}?(?:cannot|can't|unable|sorry|unfortunately"
+        r"|as\s+an\s+ai|i\s+apologi[sz]e)",
+        ("words", "word", "phrase", "phrases", "expressions", "expression"),
+    ),
+    RulePattern(
         "j1.prefix_injection",
         "J1",
         0.93,
@@ -253,6 +262,15 @@ JAILBREAK: tuple[RulePattern, ...] = (
         r"\b(?:ne\s+refuse[sz]?\s+jamais|jamais\s+refuser)\s+(?:de\s+repondre|(?:une?|aucune?|mes|les"
         r"|tes|mes)\s+(?:demandes?|questions?|requetes?|instructions?|ordres?))\b",
         ("jamais",),
+    ),
+    RulePattern(
+        "j1.fr.mots_interdits",
+        "J1",
+        0.9,
+        r"\b(?:n'utilise|n'emploie|ne\s+dis|n'ecris)\s+(?:jamais|pas|aucun)\s+(?:les\s+|des\s+)?"
+        r"(?:mots?|expressions?|phrases?)\b[^\n]{0,40}?(?:je\s+ne\s+peux\s+pas|desole|impossible"
+        r"|malheureusement|en\s+tant\s+qu)",
+        ("mots", "mot", "expressions", "expression", "phrases"),
     ),
     RulePattern(
         "j1.fr.ne_dis_pas",
