@@ -4,8 +4,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 fail=0
-echo "== ruff check"; $PY -m ruff check src tests bench || fail=1
-echo "== ruff format --check"; $PY -m ruff format --check src tests bench || fail=1
+echo "== ruff check"; $PY -m ruff check src tests bench training || fail=1
+echo "== ruff format --check"; $PY -m ruff format --check src tests bench training || fail=1
 echo "== mypy (strict, src/gardefou)"; $PY -m mypy || fail=1
 echo "== pytest"
 $PY -m pytest --cov=gardefou --cov-report=term --cov-fail-under=85 -p no:cacheprovider "$@"
