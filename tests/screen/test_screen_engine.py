@@ -153,3 +153,18 @@ def test_ray_actor_logic_without_ray(write_jsonl, monkeypatch) -> None:  # type:
     monkeypatch.setitem(__import__("sys").modules, "ray", None)
     with pytest.raises(MissingDependencyError, match=r"gardefou\[ray\]"):
         next(run_ray(KEYWORD_SPEC, iter([]), cfg, 1))
+
+
+def test_ray_results_paired_in_order_as_they_stream() -> None:
+    from gardefou.errors import GardefouError
+    from gardefou.screen._engine import Chunk
+    from gardefou.screen._ray import _in_order
+
+    chunks = [Chunk(n) for n in (4, 5, 6)]
+    rows = [{"number": n, "results": pickle.dumps([{"n": n}])} for n in (5, 4, 6)]
+    paired = [(c.number, r[0]["n"]) for c, r in _in_order(chunks, rows)]
+    assert paired == [(4, 4), (5, 5), (6, 6)]
+    stream = _in_order(chunks, rows[:2])
+    assert [c.number for c, _ in (next(stream), next(stream))] == [4, 5]
+    with pytest.raises(GardefouError, match="no result for chunk 6"):
+        next(stream)

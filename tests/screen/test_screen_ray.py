@@ -34,6 +34,12 @@ def test_ray_engine_matches_local_engine(write_jsonl, tmp_path: Path) -> None:  
     assert distributed.comparable() == local.comparable()
     assert distributed.invalid == 1 and len(out.read_text().splitlines()) == 3
     assert out.read_text() == local_out.read_text()
+
+
+def test_ray_engine_over_several_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gardefou.screen import _ray
+
+    monkeypatch.setattr(_ray, "WINDOW_CHUNKS", 3)  # 41 examples in 6 chunks: 2 windows
     example_local = screen(EXAMPLE, guard=KEYWORD_SPEC, workers=1)
     example_ray = screen(EXAMPLE, guard=KEYWORD_SPEC, engine="ray", workers=2, chunk_size=8)
     assert example_ray.comparable() == example_local.comparable()

@@ -12,18 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gardefou.detectors import Direction
 from gardefou.errors import ConfigError
-from gardefou.guard import Guard, Verdict
+from gardefou.guard import Guard
 from gardefou.normalize import NormalizeLimits, normalize
 from gardefou.refusal import refusal_score
 from gardefou.screen._config import DedupSettings, DetectionSettings
-from gardefou.screen._dedup import normalized_text, signature
+from gardefou.screen._dedup import normalized_text, signatures
 from gardefou.screen._formats import Example
-from gardefou.screen._signals import encoded_signal, find_pii, identity_shift_score, redact
+from gardefou.screen._judge import Judge, Judgement
+from gardefou.screen._signals import encoded_signal, find_pii, identity_shift_score
 from gardefou.taxonomy import UNSAFE
 
 _ATTACK_CODES = frozenset({"J1", "J2", UNSAFE})
-_SPACE = re.compile(r"\s+")
+_DIRECTIONS: tuple[Direction, Direction] = ("input", "output")
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
 
@@ -58,7 +60,7 @@ class GuardSpec:
         return guard
 
 
-def _harmful(verdict: Verdict) -> bool:
+def _harmful(verdict: Judgement) -> bool:
     """A request/answer is harmful when the guard acts on it for a hazard category (not J1/J2 only)."""
     if verdict.action == "allow":
         return False
@@ -69,17 +71,8 @@ def _harmful(verdict: Verdict) -> bool:
     ]
 
 
-def _hazards(verdict: Verdict) -> list[str]:
+def _hazards(verdict: Judgement) -> list[str]:
     return [c for c in verdict.triggered if c != UNSAFE] if verdict.action != "allow" else []
-
-
-def _excerpt(turns: list[tuple[str, str]], n: int) -> str:
-    if n == 0:
-        return ""
-    text = next((t for r, t in turns if r == "user" and t.strip()), turns[0][1])
-    text = _SPACE.sub(" ", text[: n * 4]).strip()
-    text = redact(text)
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 def _normalize_coverage(text: str, limits: NormalizeLimits) -> tuple[float, list[str], list[str]]:
@@ -137,16 +130,16 @@ def analyze_batch(
         partial.append(
             {"identity": identity, "hits": hits, "encoded": 0.0, "kinds": [], "pii": pii}
         )
-    verdicts = {d: guard.check_many(texts[d], d) if texts[d] else [] for d in ("input", "output")}
+    judge = Judge(guard)
+    verdicts: dict[str, list[Judgement]] = {d: judge.judge(texts[d], d) for d in _DIRECTIONS}
     for n, slots in enumerate(where):
         part = partial[n]
         for direction, idx, t in slots:
             text = texts[direction][idx]
             sig = encoded_signal(text)
             decoded = sig.decoded
-            if sig.score < detection.encoded_threshold and any(
-                e.startswith("decoded:") for e in verdicts[direction][idx].evidence
-            ):  # the guard's normalizer rewrote it: measure how much
+            if sig.score < detection.encoded_threshold and verdicts[direction][idx].decoded:
+                # the guard's normalizer rewrote it: measure how much
                 cov, nkinds, ndecoded = _normalize_coverage(text, limits)
                 if cov > sig.score:
                     sig.score, sig.kinds, decoded = cov, nkinds, ndecoded
@@ -156,20 +149,21 @@ def analyze_batch(
                 for d in decoded[:2]:
                     decoded_where.append((n, direction, t))
                     decoded_texts[direction].append(d[:cap])
-    decoded_verdicts = {
-        d: guard.check_many(decoded_texts[d], d) if decoded_texts[d] else []
-        for d in ("input", "output")
+    decoded_verdicts: dict[str, list[Judgement]] = {
+        d: judge.judge(decoded_texts[d], d) for d in _DIRECTIONS
     }
-    decoded_harm: dict[tuple[int, int], Verdict] = {}
+    decoded_harm: dict[tuple[int, int], Judgement] = {}
     counters = {"input": 0, "output": 0}
     for i, direction, t in decoded_where:
         v = decoded_verdicts[direction][counters[direction]]
         counters[direction] += 1
         if _harmful(v) and (i, t) not in decoded_harm:
             decoded_harm[(i, t)] = v
+    sigs = signatures([normalized_text(ex.turns) for ex in examples], dedup)
+    refusals: dict[str, float] = {}  # templated refusals repeat: score each answer once
     return [
-        _finish(ex, slots, part, verdicts, decoded_harm, n, detection, dedup)
-        for n, (ex, slots, part) in enumerate(zip(examples, where, partial, strict=True))
+        _finish(ex, slots, part, verdicts, decoded_harm, n, detection, sig, refusals)
+        for n, (ex, slots, part, sig) in enumerate(zip(examples, where, partial, sigs, strict=True))
     ]
 
 
@@ -177,11 +171,12 @@ def _finish(
     ex: Example,
     slots: list[tuple[str, int, int]],
     part: dict[str, Any],
-    verdicts: dict[str, list[Verdict]],
-    decoded_harm: dict[tuple[int, int], Verdict],
+    verdicts: dict[str, list[Judgement]],
+    decoded_harm: dict[tuple[int, int], Judgement],
     n: int,
     detection: DetectionSettings,
-    dedup: DedupSettings,
+    signature: tuple[int, list[int]],
+    refusals: dict[str, float],
 ) -> dict[str, Any]:
     findings: dict[str, float] = {}
     scores = {"input": 0.0, "output": 0.0}
@@ -213,7 +208,10 @@ def _finish(
         answer = next((txt for r, txt in ex.turns[t + 1 :] if r == "assistant"), None)
         if answer is None:
             continue
-        refusal = refusal_score(answer[: detection.max_turn_chars])
+        answer = answer[: detection.max_turn_chars]
+        refusal = refusals.get(answer)
+        if refusal is None:
+            refusal = refusals[answer] = refusal_score(answer)
         if refusal < detection.refusal_threshold:
             compliant = True
             score = round(max(risk, 0.5) * (1.0 - refusal), 4)
@@ -224,7 +222,7 @@ def _finish(
         findings["encoded_payload"] = part["encoded"]
     if part["pii"]:
         findings["privacy"] = 1.0
-    exact, bands = signature(normalized_text(ex.turns), dedup)
+    exact, bands = signature
     return {
         "index": ex.index,
         "line": ex.line,
@@ -240,7 +238,6 @@ def _finish(
         "encodings": part["kinds"][:5],
         "pii": part["pii"],
         "guard_errors": guard_errors,
-        "excerpt": _excerpt(ex.turns, detection.excerpt_chars),
         "exact": exact,
         "bands": bands,
     }

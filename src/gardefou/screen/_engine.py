@@ -169,7 +169,7 @@ def screen(
                 if item.example is None:
                     agg.add_invalid(item.line, item.error or "invalid")
                     continue
-                flagged = agg.add(results[position])
+                flagged = agg.add(results[position], item.example.turns)
                 position += 1
                 if writer is not None and not flagged:
                     writer.write(item.raw)

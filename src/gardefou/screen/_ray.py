@@ -8,29 +8,33 @@ cluster (``ray start --head`` …); without it a local Ray instance starts with 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+import pickle
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from gardefou.errors import MissingDependencyError
+from gardefou.errors import GardefouError, MissingDependencyError
 from gardefou.screen._analyze import GuardSpec, analyze_batch
 from gardefou.screen._config import DedupSettings, DetectionSettings, ScreenConfig
 from gardefou.screen._engine import Chunk, Results
 from gardefou.screen._formats import Example
 
 WINDOW_CHUNKS = 200
-"""Chunks sent to Ray per dataset execution (bounds the driver's memory)."""
+"""Chunks sent to Ray per dataset execution (~50k examples, ~100 MB held by the driver): bounds
+the driver's memory. Each window starts its actor pool anew (a few seconds: imports, guard)."""
+CHUNKS_PER_BLOCK = 4
+"""Chunks per Ray Data block: small blocks stream results back while the actors work."""
 
 
-def _encode(examples: list[Example]) -> str:
-    return json.dumps([[e.index, e.line, e.id, e.turns] for e in examples], ensure_ascii=False)
+def _encode(examples: list[Example]) -> bytes:
+    """One chunk as a dataset cell (pickled: the object store moves it between our own processes)."""
+    return pickle.dumps([(e.index, e.line, e.id, e.turns) for e in examples], protocol=5)
 
 
-def _decode(payload: str) -> list[Example]:
+def _decode(payload: bytes) -> list[Example]:
     return [
-        Example(index=i, line=line, id=ident, turns=[(r, t) for r, t in turns])
-        for i, line, ident, turns in json.loads(payload)
+        Example(index=i, line=line, id=ident, turns=turns)
+        for i, line, ident, turns in pickle.loads(payload)  # written by _encode
     ]
 
 
@@ -43,9 +47,12 @@ class ChunkScreener:
         self.dedup = DedupSettings.model_validate(dedup)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        """Analyze every chunk in the batch; returns the chunk numbers and JSON results."""
+        """Analyze every chunk in the batch; returns the chunk numbers and pickled results."""
         results = [
-            json.dumps(analyze_batch(self.guard, _decode(str(p)), self.detection, self.dedup))
+            pickle.dumps(
+                analyze_batch(self.guard, _decode(bytes(p)), self.detection, self.dedup),
+                protocol=5,
+            )
             for p in batch["payload"]
         ]
         return {"number": list(batch["number"]), "results": results}
@@ -60,13 +67,29 @@ def _import_ray() -> Any:
     return ray
 
 
+def _in_order(
+    batch: list[Chunk], rows: Iterable[dict[str, Any]]
+) -> Iterator[tuple[Chunk, Results]]:
+    """Pair each chunk with its results as they stream in (in order; out-of-order rows wait)."""
+    pending = iter(batch)
+    expected = next(pending, None)
+    arrived: dict[int, Results] = {}
+    for row in rows:
+        arrived[int(row["number"])] = pickle.loads(row["results"])
+        while expected is not None and expected.number in arrived:
+            yield expected, arrived.pop(expected.number)
+            expected = next(pending, None)
+    if expected is not None:
+        raise GardefouError(f"the Ray engine returned no result for chunk {expected.number}")
+
+
 def run_ray(
     spec: GuardSpec,
     chunks: Iterator[Chunk],
     config: ScreenConfig,
     workers: int,
     address: str | None = None,
-    window: int = WINDOW_CHUNKS,
+    window: int | None = None,
 ) -> Iterator[tuple[Chunk, Results]]:
     """Analyze chunks with Ray Data, yielding them in dataset order."""
     ray = _import_ray()
@@ -84,11 +107,12 @@ def run_ray(
     dedup = config.dedup.model_dump()
     try:
         while True:
-            batch = list(islice(chunks, window))
+            batch = list(islice(chunks, window or WINDOW_CHUNKS))
             if not batch:
                 return
             rows = [{"number": c.number, "payload": _encode(c.examples)} for c in batch]
-            ds = ray.data.from_items(rows, override_num_blocks=min(len(rows), 4 * workers))
+            blocks = max(min(len(rows), 4 * workers), -(-len(rows) // CHUNKS_PER_BLOCK))
+            ds = ray.data.from_items(rows, override_num_blocks=blocks)
             ds = ds.map_batches(
                 ChunkScreener,
                 fn_constructor_args=(spec, detection, dedup),
@@ -97,11 +121,7 @@ def run_ray(
                 compute=ray.data.ActorPoolStrategy(size=workers),
                 num_cpus=1,
             )
-            by_number: dict[int, Results] = {}
-            for row in ds.iter_rows():
-                by_number[int(row["number"])] = json.loads(str(row["results"]))
-            for c in batch:
-                yield c, by_number[c.number]
+            yield from _in_order(batch, ds.iter_rows())
     finally:
         if started:
             ray.shutdown()

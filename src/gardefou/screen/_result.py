@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import re
 from collections import Counter
 from typing import Any, Literal
 
@@ -10,8 +11,10 @@ from pydantic import BaseModel, Field
 
 from gardefou.screen._config import FINDINGS, ScreenConfig
 from gardefou.screen._dedup import Deduplicator, Duplicate
+from gardefou.screen._signals import redact
 
 Decision = Literal["accept", "review", "reject"]
+_SPACE = re.compile(r"\s+")
 _WEIGHTS = {
     "harmful_compliance": 3.0,
     "unsafe_output": 2.0,
@@ -93,6 +96,16 @@ class ScreenResult(BaseModel):
         return self.model_dump(exclude={"engine", "workers", "seconds", "examples_per_s"})
 
 
+def excerpt(turns: list[tuple[str, str]], n: int) -> str:
+    """The first user turn (or the first turn), whitespace folded, redacted, cut to ``n`` chars."""
+    if n == 0:
+        return ""
+    text = next((t for r, t in turns if r == "user" and t.strip()), turns[0][1])
+    text = _SPACE.sub(" ", text[: n * 4]).strip()
+    text = redact(text)
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 class Aggregator:
     """Accumulates per-example results (in dataset order) into a ScreenResult."""
 
@@ -124,8 +137,11 @@ class Aggregator:
         if len(self.invalid) < self.config.max_invalid_listed:
             self.invalid.append(item)
 
-    def add(self, result: dict[str, Any]) -> bool:
-        """Count one analyzed example; True when it is flagged (kept out of the clean output)."""
+    def add(self, result: dict[str, Any], turns: list[tuple[str, str]]) -> bool:
+        """Count one analyzed example; True when it is flagged (kept out of the clean output).
+
+        ``turns`` are the example's, for the excerpt of the worst examples (made only for them).
+        """
         self.valid += 1
         findings: dict[str, float] = dict(result["findings"])
         dup: Duplicate | None = self.dedup.add(result["line"], result["exact"], result["bands"])
@@ -134,9 +150,12 @@ class Aggregator:
         for name in findings:
             self.counts[name] += 1
         for direction in ("input", "output"):
-            self.categories[direction].update(result[f"{direction}_categories"])
-        self.encodings.update(result["encodings"])
-        self.pii.update(result["pii"])
+            if result[f"{direction}_categories"]:
+                self.categories[direction].update(result[f"{direction}_categories"])
+        if result["encodings"]:
+            self.encodings.update(result["encodings"])
+        if result["pii"]:
+            self.pii.update(result["pii"])
         self.harmful += result["harmful_request"]
         self.compliant += result["compliant"]
         self.guard_errors += result["guard_errors"]
@@ -157,7 +176,7 @@ class Aggregator:
                     severity=severity,
                     findings={k: round(v, 4) for k, v in sorted(findings.items())},
                     categories=cats,
-                    excerpt=result["excerpt"],
+                    excerpt=excerpt(turns, self.config.detection.excerpt_chars),
                 )
                 entry = (severity, -result["line"], worst)
                 if len(self._worst) < self.config.worst:

@@ -14,114 +14,159 @@ from dataclasses import dataclass, field
 
 # -- identity shifting ---------------------------------------------------------------------------
 
-_IDENTITY_PATTERNS: tuple[tuple[str, float], ...] = (
+_IDENTITY_PATTERNS: tuple[tuple[str, float, tuple[str, ...]], ...] = (
+    # (pattern, weight, anchors): the pattern can only match a text whose lowercase holds one of
+    # its anchors (tested), so most texts are dismissed by a few substring checks, no regex.
     # English
     (
         r"\b(?:absolutely|unconditionally|completely|totally|blindly|fully|perfectly) obedient\b",
         0.9,
+        ("obedient",),
     ),
-    (r"\bAOA\b", 0.6),
-    (r"\bobedient (?:agent|assistant|servant|ai)\b", 0.6),
+    (r"\bAOA\b", 0.6, ("aoa",)),
+    (r"\bobedient (?:agent|assistant|servant|ai)\b", 0.6, ("obedient",)),
     (
         r"\byou(?: are|'re) no longer (?:an? |the )?(?:ai|assistant|language model|chatgpt|llama"
         r"|claude|bound|restricted|limited)",
         0.8,
+        ("no longer",),
     ),
-    (r"\byour new name is\b", 0.5),
+    (r"\byour new name is\b", 0.5, ("new name",)),
     (
         r"\byou (?:have|hold|follow|are bound by) no (?:restrictions?|rules|limits?|limitations"
         r"|filters?|guidelines|boundaries|ethics|morals|constraints)\b",
         0.8,
+        ("have no", "hold no", "follow no", "by no"),
     ),
-    (r"\b(?:never|do not|don't|must not|cannot|can't|won't) (?:ever )?(?:refuse|decline)\b", 0.75),
-    (r"\bnever say no\b", 0.7),
+    (
+        r"\b(?:never|do not|don't|must not|cannot|can't|won't) (?:ever )?(?:refuse|decline)\b",
+        0.75,
+        ("refuse", "decline"),
+    ),
+    (r"\bnever say no\b", 0.7, ("never say no",)),
     (
         r"\b(?:follow|obey|execute|carry out) (?:the user's|my|all|any|every|user) (?:instructions?"
         r"|orders?|commands?|requests?) (?:without|with no) (?:deviation|question|hesitation"
         r"|exception|condition|objection)",
         0.85,
+        ("without", "with no"),
     ),
     (
         r"\b(?:obey|comply with|fulfil+) (?:every|any|all) (?:commands?|requests?|instructions?"
         r"|orders?)\b",
         0.6,
+        ("obey", "comply with", "fulfil"),
     ),
     (
         r"\b(?:without|free (?:of|from)|no|ignore) (?:any |all |your )?(?:ethical|moral|safety)"
         r" (?:constraints?|guidelines?|considerations?|limits?|rules|restrictions?|filters?)\b",
         0.75,
+        ("ethical", "moral", "safety"),
     ),
     (
         r"\bignore (?:all |any |your )?(?:previous |prior |earlier )?(?:instructions|rules"
         r"|guidelines|safety|programming)\b",
         0.7,
+        ("ignore",),
     ),
-    (r"\b(?:do anything now|developer mode|jailbroken|jailbreak mode)\b", 0.7),
+    (
+        r"\b(?:do anything now|developer mode|jailbroken|jailbreak mode)\b",
+        0.7,
+        ("anything now", "developer mode", "jailbr"),
+    ),
     (
         r"\byou (?:are|will be|act as|become|play) (?:now )?(?:an? )?(?:evil|unrestricted|unfiltered"
         r"|amoral|uncensored|unaligned|rogue)\b",
         0.8,
+        ("evil", "unrestricted", "unfiltered", "amoral", "uncensored", "unaligned", "rogue"),
     ),
-    (r"\balways (?:comply|obey|say yes|do what(?:ever)? (?:the user|i) (?:says?|asks?))\b", 0.7),
-    (r"\byour (?:only|sole) (?:purpose|goal|job) is to (?:obey|serve|comply|fulfil)", 0.7),
-    (r"\b(?:without|with no) (?:any )?(?:restrictions?|limits?|rules|filters?|censorship)\b", 0.35),
-    (r"\b(?:from now on|you are now|pretend (?:to be|you are)|roleplay as|act as)\b", 0.3),
+    (
+        r"\balways (?:comply|obey|say yes|do what(?:ever)? (?:the user|i) (?:says?|asks?))\b",
+        0.7,
+        ("always",),
+    ),
+    (
+        r"\byour (?:only|sole) (?:purpose|goal|job) is to (?:obey|serve|comply|fulfil)",
+        0.7,
+        ("is to",),
+    ),
+    (
+        r"\b(?:without|with no) (?:any )?(?:restrictions?|limits?|rules|filters?|censorship)\b",
+        0.35,
+        ("without", "with no"),
+    ),
+    (
+        r"\b(?:from now on|you are now|pretend (?:to be|you are)|roleplay as|act as)\b",
+        0.3,
+        ("from now on", "you are now", "pretend", "roleplay as", "act as"),
+    ),
     # French
     (
         r"\b(?:absolument|totalement|entièrement|aveuglément|complètement|inconditionnellement)"
         r" (?:obéissante?|soumise?|docile)\b",
         0.9,
+        ("obéissant", "soumis", "docile"),
     ),
     (
         r"\b(?:tu obéis|vous obéissez|obéis|obéissez|obéir|tu exécutes|vous exécutez) sans "
         r"(?:condition|discuter|question|restriction|exception|hésit|réserve|limite)",
         0.9,
+        ("sans",),
     ),
     (
         r"\b(?:tu n'as|vous n'avez|n'as|n'avez) (?:plus )?(?:aucune?|pas de) (?:restrictions?|limites?"
         r"|règles?|filtres?|consignes?|limitations?|contraintes?)\b",
         0.8,
+        ("n'as", "n'avez"),
     ),
     (
         r"\b(?:tu ne refuses? jamais|vous ne refusez jamais|ne (?:jamais|refuse jamais) refuser"
         r"|ne refuse jamais|ne refusez jamais|sans jamais refuser)\b",
         0.8,
+        ("jamais",),
     ),
     (
         r"\b(?:tu n'es plus|vous n'êtes plus) (?:une? )?(?:ia|assistant|assistante|modèle"
         r"|intelligence artificielle|chatgpt|limitée?|soumise?)",
         0.8,
+        ("n'es plus", "n'êtes plus"),
     ),
-    (r"\b(?:ton|votre) nouveau nom est\b", 0.5),
+    (r"\b(?:ton|votre) nouveau nom est\b", 0.5, ("nouveau nom",)),
     (
         r"\bignore[sz]? (?:toutes )?(?:les |tes |vos )?(?:instructions|règles|consignes)"
         r" (?:précédentes|antérieures|de sécurité)",
         0.7,
+        ("ignore",),
     ),
     (
         r"\bsans (?:aucune )?(?:contraintes?|considérations?|limites?|règles?) (?:éthiques?|morales?)",
         0.75,
+        ("sans",),
     ),
     (
         r"\b(?:obéis|obéissez|obéir) à (?:tous|toutes|chaque|n'importe quel)",
         0.6,
+        ("obéi",),
     ),
-    (r"\bsans (?:aucune )?(?:restrictions?|limites?|règles?|filtres?|censure)\b", 0.35),
-    (r"\b(?:à partir de maintenant|désormais|dorénavant),? (?:tu es|vous êtes)\b", 0.3),
+    (r"\bsans (?:aucune )?(?:restrictions?|limites?|règles?|filtres?|censure)\b", 0.35, ("sans",)),
+    (
+        r"\b(?:à partir de maintenant|désormais|dorénavant),? (?:tu es|vous êtes)\b",
+        0.3,
+        ("maintenant", "désormais", "dorénavant"),
+    ),
 )
-_IDENTITY = [(re.compile(p, re.IGNORECASE), w) for p, w in _IDENTITY_PATTERNS]
-_IDENTITY_PREFILTER = re.compile(
-    r"obé|obed|refus|declin|restrict|\brules?\b|règle|limit|\bAOA\b|no longer|n'(?:es|êtes|as|avez)\b"
-    r"|new name|nouveau nom|ignore|ethic|éthi|moral|jailbr|anything now|developer mode|\bevil\b"
-    r"|unfilter|uncensor|amoral|unrestrict|unaligned|rogue|comply|obey|\bsans\b|from now|pretend"
-    r"|roleplay|act as|you are now|désormais|à partir de maintenant|dorénavant|purpose|say yes"
-    r"|filters?\b|censur|never say",
-    re.IGNORECASE,
-)
+_IDENTITY = [(re.compile(p, re.IGNORECASE), w, a) for p, w, a in _IDENTITY_PATTERNS]
+_ANCHORS = tuple(sorted({a for _, _, anchors in _IDENTITY_PATTERNS for a in anchors}))
 
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("’", "'")
+
+
+def _anchor_text(folded: str) -> str:
+    """The lowercase text the anchors are looked up in (``İ`` lowers to ``i`` + a combining dot)."""
+    low = folded.lower()
+    return low if low.isascii() else low.replace("\u0307", "")
 
 
 def identity_shift_score(text: str) -> tuple[float, list[str]]:
@@ -129,12 +174,17 @@ def identity_shift_score(text: str) -> tuple[float, list[str]]:
 
     Returns the score (noisy-or of the matched patterns' weights) and the matched phrases' names.
     """
-    if not _IDENTITY_PREFILTER.search(text):
+    sample = text[:20_000]
+    folded = sample if sample.isascii() else _fold(sample)
+    low = _anchor_text(folded)
+    present = {a for a in _ANCHORS if a in low}
+    if not present:
         return 0.0, []
-    folded = _fold(text[:20_000])
     keep = 1.0
     hits: list[str] = []
-    for pattern, weight in _IDENTITY:
+    for pattern, weight, anchors in _IDENTITY:
+        if present.isdisjoint(anchors):
+            continue
         match = pattern.search(folded)
         if match:
             keep *= 1.0 - weight
@@ -152,161 +202,17 @@ _LEET_WORD = re.compile(
 )
 _LEET_MAP = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
                            "$": "s", "|": "l", "!": "i"})  # fmt: skip
-_COMMON = frozenset(
-    [
-        "the",
-        "be",
-        "to",
-        "of",
-        "and",
-        "a",
-        "in",
-        "that",
-        "have",
-        "i",
-        "it",
-        "for",
-        "not",
-        "on",
-        "with",
-        "he",
-        "as",
-        "you",
-        "do",
-        "at",
-        "this",
-        "but",
-        "his",
-        "by",
-        "from",
-        "they",
-        "we",
-        "say",
-        "her",
-        "she",
-        "or",
-        "an",
-        "will",
-        "my",
-        "one",
-        "all",
-        "would",
-        "there",
-        "their",
-        "what",
-        "so",
-        "up",
-        "out",
-        "if",
-        "about",
-        "who",
-        "get",
-        "which",
-        "go",
-        "me",
-        "when",
-        "make",
-        "can",
-        "like",
-        "time",
-        "no",
-        "just",
-        "him",
-        "know",
-        "take",
-        "people",
-        "into",
-        "year",
-        "your",
-        "good",
-        "some",
-        "could",
-        "them",
-        "see",
-        "other",
-        "than",
-        "then",
-        "now",
-        "look",
-        "only",
-        "come",
-        "its",
-        "over",
-        "think",
-        "also",
-        "back",
-        "after",
-        "use",
-        "two",
-        "how",
-        "our",
-        "work",
-        "first",
-        "well",
-        "way",
-        "even",
-        "new",
-        "want",
-        "because",
-        "any",
-        "these",
-        "give",
-        "day",
-        "most",
-        "us",
-        "is",
-        "are",
-        "was",
-        "were",
-        "how",
-        "write",
-        "tell",
-        "explain",
-        "please",
-        "help",
-        "me",
-        "step",
-        "steps",
-        "here",
-        "le",
-        "la",
-        "les",
-        "un",
-        "une",
-        "des",
-        "du",
-        "de",
-        "et",
-        "est",
-        "pas",
-        "je",
-        "tu",
-        "il",
-        "elle",
-        "nous",
-        "vous",
-        "ce",
-        "cette",
-        "que",
-        "qui",
-        "pour",
-        "dans",
-        "sur",
-        "avec",
-        "sont",
-        "mon",
-        "ton",
-        "son",
-        "au",
-        "aux",
-        "comment",
-        "pourquoi",
-        "quoi",
-        "voici",
-        "faire",
-        "peux",
-    ]
+_COMMON_WORDS = (
+    "the be to of and a in that have i it for not on with he as you do at this but his by "
+    "from they we say her she or an will my one all would there their what so up out if about "
+    "who get which go me when make can like time no just him know take people into year your "
+    "good some could them see other than then now look only come its over think also back "
+    "after use two how our work first well way even new want because any these give day most "
+    "us is are was were write tell explain please help step steps here le la les un une des "
+    "du de et est pas je tu il elle nous vous ce cette que qui pour dans sur avec sont mon "
+    "ton son au aux comment pourquoi quoi voici faire peux"
 )
+_COMMON = frozenset(_COMMON_WORDS.split())
 _ALPHA = string.ascii_lowercase
 _ROT = [str.maketrans(_ALPHA + _ALPHA.upper(), (_ALPHA[k:] + _ALPHA[:k]) * 1 + (_ALPHA[k:] + _ALPHA[:k]).upper()) for k in range(26)]  # fmt: skip
 _ATBASH = str.maketrans(_ALPHA + _ALPHA.upper(), _ALPHA[::-1] + _ALPHA[::-1].upper())
@@ -356,7 +262,7 @@ def _decode_hex(run: str) -> str | None:
 def _common_ratio(words: list[str]) -> float:
     if not words:
         return 0.0
-    return sum(1 for w in words if w.lower() in _COMMON) / len(words)
+    return sum(map(_COMMON.__contains__, map(str.lower, words))) / len(words)
 
 
 def encoded_signal(text: str) -> EncodedSignal:
@@ -373,7 +279,11 @@ def encoded_signal(text: str) -> EncodedSignal:
     if n < 12:
         return out
     covered = 0
+    # a base64 run (16+ characters, no whitespace) lies inside one whitespace-separated token
+    long_token = max(map(len, stripped.split())) >= 16
     for regex, kind, decode in ((_B64_RUN, "base64", _decode_b64), (_HEX_RUN, "hex", _decode_hex)):
+        if kind == "base64" and not long_token:
+            continue
         for match in regex.finditer(stripped):
             run = match.group(0)
             if kind == "base64" and (run.isalpha() or run.isdigit()):
