@@ -22,6 +22,7 @@ from gardefou.normalize._leet import undo_leet
 from gardefou.normalize._readings import readings, segment_readings
 from gardefou.normalize._screen import Screen, screen
 from gardefou.normalize._spacing import collapse_spacing
+from gardefou.normalize._splitting import join_assignments
 from gardefou.normalize._types import NormalizeLimits, Variant
 from gardefou.normalize._unicode import fold_unicode
 
@@ -130,6 +131,9 @@ def _decodings(c: _Cleaned, text: str, transforms: _Names) -> list[tuple[str, _N
         out = decode(c.chars)
         if out is not None:
             found.append((out, (*transforms, *c.char_names, name), c.chars))
+    joined = join_assignments(c.chars)
+    if joined is not None:
+        found.append((joined, (*transforms, *c.char_names, "payload-split"), c.chars))
     whole = readings(c.full, c.full_screen)
     for name, reading in whole:
         found.append((reading, (*transforms, *c.full_names, name), c.full))
