@@ -27,6 +27,7 @@ def _gateway_config(
     no_auth: bool = False,
     policy: str | None = None,
     db: str | None = None,
+    workers: int | None = None,
 ) -> Any:
     from gardefou.gateway.config import GatewayConfig, load_config, parse_config
 
@@ -38,6 +39,8 @@ def _gateway_config(
         data["listen"]["host"] = host
     if port is not None:
         data["listen"]["port"] = port
+    if workers is not None:
+        data["listen"]["workers"] = workers
     if no_auth:
         data["auth"]["enabled"] = False
     if policy:
@@ -64,13 +67,23 @@ def serve(
     ),
     policy: str | None = typer.Option(None, help="Policy for every tier (preset name or YAML)."),
     db: str | None = _DB_OPT,
+    workers: int | None = typer.Option(
+        None, min=1, max=64, help="Server processes (default 1; see docs/gateway.md)."
+    ),
     check_config: bool = typer.Option(False, "--check-config", help="Validate and exit."),
 ) -> None:
     """Run the moderating gateway in front of an OpenAI-compatible model server."""
     from gardefou.gateway.app import OPEN_MODE_WARNING, create_app
 
     cfg = _gateway_config(
-        config, upstream=upstream, host=host, port=port, no_auth=no_auth, policy=policy, db=db
+        config,
+        upstream=upstream,
+        host=host,
+        port=port,
+        no_auth=no_auth,
+        policy=policy,
+        db=db,
+        workers=workers,
     )
     app = create_app(cfg)
     if check_config:
@@ -88,8 +101,46 @@ def serve(
 
     err_console.print(
         f"gardefou gateway on http://{cfg.listen.host}:{cfg.listen.port}/v1 → {cfg.upstream.base_url}"
+        f" ({server_flavour(cfg.listen.workers)})"
     )
-    uvicorn.run(app, host=cfg.listen.host, port=cfg.listen.port, log_level="warning")
+    uvicorn.run(**uvicorn_options(cfg, app))
+
+
+def server_flavour(workers: int) -> str:
+    """What serves the gateway: uvloop and httptools when installed, and how many processes."""
+    import importlib.util
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"{loop}, {http}, {workers} worker{'s' if workers > 1 else ''}"
+
+
+def uvicorn_options(cfg: Any, app: Any) -> dict[str, Any]:
+    """``uvicorn.run`` arguments: the app itself, or with ``workers`` > 1 a factory in each process.
+
+    Worker processes rebuild the app from the validated configuration passed in the environment.
+    """
+    import os
+
+    from gardefou.gateway.app import CONFIG_ENV
+
+    common: dict[str, Any] = {
+        "host": cfg.listen.host,
+        "port": cfg.listen.port,
+        "log_level": "warning",
+        "access_log": False,  # the audit log records every request already
+        "loop": "auto",  # uvloop when installed (uvicorn[standard])
+        "http": "auto",  # httptools when installed
+    }
+    if cfg.listen.workers == 1:
+        return {"app": app, **common}
+    os.environ[CONFIG_ENV] = cfg.model_dump_json()
+    return {
+        "app": "gardefou.gateway.app:app_from_env",
+        "factory": True,
+        "workers": cfg.listen.workers,
+        **common,
+    }
 
 
 def stub_upstream(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 from collections.abc import AsyncIterator
 
 import anyio.to_thread
@@ -12,10 +14,11 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from gardefou.errors import ConfigError
 from gardefou.gateway import moderation, routes_chat
 from gardefou.gateway.audit import AuditLog
 from gardefou.gateway.auth import Authenticator
-from gardefou.gateway.config import GatewayConfig
+from gardefou.gateway.config import GatewayConfig, parse_config
 from gardefou.gateway.db import create_tables, make_engine, ping
 from gardefou.gateway.errors import install_error_handlers
 from gardefou.gateway.guarding import GuardFactory, GuardPool
@@ -34,6 +37,25 @@ OPEN_MODE_WARNING = (
 )
 
 
+CONFIG_ENV = "GARDEFOU_GATEWAY_CONFIG_JSON"
+"""The environment variable that hands the configuration to ``--workers`` processes."""
+
+
+def app_from_env() -> FastAPI:
+    """The app for the configuration in ``$GARDEFOU_GATEWAY_CONFIG_JSON`` (a uvicorn factory).
+
+    ``gardefou serve --workers N`` sets it, then lets uvicorn start N processes that each call this.
+    """
+    raw = os.environ.get(CONFIG_ENV)
+    if not raw:
+        raise ConfigError(f"${CONFIG_ENV} is not set: start the gateway with 'gardefou serve'")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ConfigError(f"${CONFIG_ENV} is not valid JSON") from None
+    return create_app(parse_config(data, f"${CONFIG_ENV}"))
+
+
 def build_state(
     config: GatewayConfig,
     *,
@@ -47,7 +69,11 @@ def build_state(
         create_tables(engine)
     except Exception as exc:
         log.error("database not reachable at start (%s); audit will spool", type(exc).__name__)
-    guards = GuardPool(guard_factory, timeout_s=config.guard.timeout_s)
+    guards = GuardPool(
+        guard_factory,
+        timeout_s=config.guard.timeout_s,
+        inline_max_chars=config.guard.inline_max_chars,
+    )
     for tier in config.tiers.values():
         guards.get(tier.policy)  # build each policy's guard now: bad policies fail at start
     keys = KeyStore(engine, create=False) if config.auth.enabled else None

@@ -9,7 +9,9 @@ new requests (503) until then; with ``spool`` it keeps serving.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
+import fcntl
 import hashlib
 import json
 import logging
@@ -22,12 +24,20 @@ from pathlib import Path
 from typing import IO, Any
 
 import anyio.to_thread
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, Table, delete, select
 from sqlalchemy.orm import Session
 
 from gardefou.errors import InputError
 from gardefou.gateway.config import AuditConfig
-from gardefou.gateway.db import AUDIT_COLUMNS, AuditRecord, as_utc, create_tables, ping, utcnow
+from gardefou.gateway.db import (
+    AUDIT_COLUMNS,
+    AuditRecord,
+    Base,
+    as_utc,
+    create_tables,
+    ping,
+    utcnow,
+)
 
 log = logging.getLogger("gardefou.gateway.audit")
 _PRUNE_EVERY_S = 3600.0
@@ -58,6 +68,7 @@ class AuditLog:
         self._take_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._last_prune = 0.0
+        self._tables_ready = False
 
     @property
     def accepting(self) -> bool:
@@ -74,9 +85,7 @@ class AuditLog:
 
     async def flush(self) -> None:
         """Write every queued record now (to the database, or to the spool file on failure)."""
-        with self._take_lock:
-            batch, self._pending = self._pending, []
-        await anyio.to_thread.run_sync(self._write, batch)
+        await anyio.to_thread.run_sync(self._take_and_write)
 
     async def run(self) -> None:
         """Background loop: flush every ``flush_interval_s``; prune old records hourly."""
@@ -92,8 +101,12 @@ class AuditLog:
 
     # -- worker-thread side --------------------------------------------------------------------
 
-    def _write(self, batch: list[dict[str, Any]]) -> None:
+    def _take_and_write(self) -> None:
+        # the batch is taken under the write lock: when a flush returns, every record queued
+        # before it was called is written (by it, or by a flush that was already writing)
         with self._write_lock:
+            with self._take_lock:
+                batch, self._pending = self._pending, []
             self._write_unlocked(batch)
 
     def _write_unlocked(self, batch: list[dict[str, Any]]) -> None:
@@ -103,30 +116,52 @@ class AuditLog:
             self._spool(batch)
             return
         try:
-            create_tables(self.engine)
-            replayed = self._read_spool()
-            rows = replayed + batch
-            if rows:
-                with Session(self.engine) as session, session.begin():
-                    session.execute(insert(AuditRecord), rows)
-            if replayed:
-                self.spool_path.unlink(missing_ok=True)
-                log.warning("audit: replayed %d spooled records", len(replayed))
-            self.written += len(rows)
+            if not self._tables_ready:  # once, not at every flush (and again after a failure)
+                create_tables(self.engine)
+                self._tables_ready = True
+            if self.spool_path.exists():
+                with self._spool_lock():  # other worker processes may share the spool
+                    self._insert_with_spool(batch)
+            else:
+                self._insert(batch)
             self.db_ok = True
         except Exception as exc:
             if self.db_ok:
                 log.error("audit database unavailable (%s); spooling", type(exc).__name__)
             self.db_ok = False
+            self._tables_ready = False
             self._spool(batch)
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        if rows:  # a Core executemany: much lighter than the ORM for plain rows
+            with self.engine.begin() as conn:
+                conn.execute(_AUDIT_TABLE.insert(), [_complete(r) for r in rows])
+        self.written += len(rows)
+
+    def _insert_with_spool(self, batch: list[dict[str, Any]]) -> None:
+        replayed = self._read_spool()
+        self._insert(replayed + batch)
+        if replayed:
+            self.spool_path.unlink(missing_ok=True)
+            log.warning("audit: replayed %d spooled records", len(replayed))
+
+    @contextlib.contextmanager
+    def _spool_lock(self) -> Iterator[None]:
+        """An exclusive lock on ``<spool>.lock``, shared by every process using the same spool."""
+        self.spool_path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.spool_path.with_name(self.spool_path.name + ".lock")
+        with lock_path.open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _spool(self, batch: list[dict[str, Any]]) -> None:
         if not batch:
             return
-        self.spool_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.spool_path.open("a", encoding="utf-8") as fh:
-            for rec in batch:
-                fh.write(json.dumps(_jsonable(rec)) + "\n")
+        with self._spool_lock(), self.spool_path.open("a", encoding="utf-8") as fh:
+            fh.write("".join(json.dumps(_jsonable(rec)) + "\n" for rec in batch))
         self.spooled += len(batch)
 
     def _read_spool(self) -> list[dict[str, Any]]:
@@ -155,6 +190,33 @@ class AuditLog:
         """How many records the database holds."""
         with Session(self.engine) as session:
             return len(session.scalars(select(AuditRecord.id)).all())
+
+
+_AUDIT_TABLE: Table = Base.metadata.tables[AuditRecord.__tablename__]
+_DEFAULTS: dict[str, Any] = {
+    "key_id": None,
+    "stream": False,
+    "categories": [],
+    "scores": {},
+    "guard_ms": 0.0,
+    "upstream_ms": None,
+    "upstream_status": None,
+    "prompt_sha256": None,
+    "prompt_len": 0,
+    "prompt_text": None,
+    "response_sha256": None,
+    "response_len": 0,
+    "response_text": None,
+    "error": None,
+}
+
+
+def _complete(rec: dict[str, Any]) -> dict[str, Any]:
+    """Every column present (an executemany needs the same keys in each row), no unknown key."""
+    return {**_DEFAULTS, **{k: v for k, v in rec.items() if k in _COLUMNS}}
+
+
+_COLUMNS = frozenset(AUDIT_COLUMNS) - {"id"}
 
 
 def _jsonable(rec: dict[str, Any]) -> dict[str, Any]:

@@ -21,10 +21,14 @@ class _Strict(BaseModel):
 
 
 class ListenConfig(_Strict):
-    """Where the gateway listens. Loopback by default: expose it on purpose, behind TLS."""
+    """Where the gateway listens. Loopback by default: expose it on purpose, behind TLS.
+
+    ``workers`` > 1 runs that many server processes on one port (one guard per process).
+    """
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    workers: int = Field(1, ge=1, le=64)
 
 
 class UpstreamConfig(_Strict):
@@ -89,12 +93,20 @@ class RateLimitConfig(_Strict):
 
 
 class GuardSettings(_Strict):
-    """How the guard is applied to traffic."""
+    """How the guard is applied to traffic.
+
+    Streams are checked every ``stream_check_chars`` new characters, on the last
+    ``stream_window_chars`` characters (always including every character not yet checked), and
+    on the whole answer at the end. Checks of at most ``inline_max_chars`` characters run on the
+    event loop rather than in a worker thread (0: always in a thread).
+    """
 
     check_input: bool = True
     check_output: bool = True
     stream_check_chars: int = Field(120, ge=1)
+    stream_window_chars: int = Field(1000, ge=1)
     timeout_s: float = Field(5.0, gt=0)
+    inline_max_chars: int = Field(1000, ge=0)
     blocked_response: Literal["refusal", "error"] = "refusal"
 
 

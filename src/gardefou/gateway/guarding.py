@@ -1,7 +1,7 @@
 """The guard as the gateway uses it: one Guard per policy, run off the event loop, failing closed.
 
-Guard calls are CPU-bound; they run in a worker thread so that the event loop keeps relaying other
-requests. A guard that raises or exceeds ``guard.timeout_s`` yields a blocking verdict, unless the
+Short checks run inline on the event loop (cheaper than a thread hop); long ones run in a worker
+thread so that the event loop keeps relaying other requests. A guard that raises or exceeds ``guard.timeout_s`` yields a blocking verdict, unless the
 key's tier says ``fail_open: true``.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -20,6 +20,8 @@ from gardefou.guard import Guard, Verdict
 from gardefou.policy import Policy
 
 log = logging.getLogger("gardefou.gateway")
+
+_T = TypeVar("_T")
 
 GuardFactory = Callable[[str], Guard]
 """Builds the guard for a policy name or path (``Guard.from_policy`` by default)."""
@@ -31,11 +33,22 @@ def default_guard_factory(policy: str) -> Guard:
 
 
 class GuardPool:
-    """One Guard per policy, built once, shared by every request."""
+    """One Guard per policy, built once, shared by every request.
 
-    def __init__(self, factory: GuardFactory | None = None, timeout_s: float = 5.0) -> None:
+    Checks of at most ``inline_max_chars`` characters (all texts together) run directly on the
+    event loop: for short texts the guard takes well under a millisecond, less than a hop to a
+    worker thread and back (and no fight over the GIL with the loop). Longer checks run in a
+    worker thread so that the loop keeps relaying other requests. Either way, a check that takes
+    longer than ``timeout_s`` yields a failure verdict (an inline check cannot be interrupted, so
+    it is judged when it returns).
+    """
+
+    def __init__(
+        self, factory: GuardFactory | None = None, timeout_s: float = 5.0, inline_max_chars: int = 0
+    ) -> None:
         self.factory = factory or default_guard_factory
         self.timeout_s = timeout_s
+        self.inline_max_chars = inline_max_chars
         self._guards: dict[str, Guard] = {}
 
     def get(self, policy: str) -> Guard:
@@ -46,32 +59,38 @@ class GuardPool:
             self._guards[policy] = guard
         return guard
 
-    async def _run(
-        self, policy: str, fail_open: bool, direction: Direction, fn: Callable[[Guard], Verdict]
-    ) -> tuple[Verdict, float]:
-        start = time.perf_counter()
-        try:
-            guard = self.get(policy)
-            with anyio.fail_after(self.timeout_s):
-                verdict = await anyio.to_thread.run_sync(fn, guard, abandon_on_cancel=True)
-        except TimeoutError:
-            verdict = _failure_verdict(policy, direction, "guard timed out", fail_open)
-        except Exception as exc:  # the guard must never take a request down with it
-            log.error("guard failed (%s, policy %s)", type(exc).__name__, policy)
-            verdict = _failure_verdict(
-                policy, direction, f"guard failed: {type(exc).__name__}", fail_open
-            )
-        else:
-            if verdict.error is not None and fail_open and not verdict.triggered:
-                verdict = verdict.model_copy(update={"allowed": True, "action": "allow"})
-        return verdict, (time.perf_counter() - start) * 1000
+    async def _call(self, fn: Callable[[], _T], size: int) -> _T:
+        """Run ``fn`` inline (short texts) or in a worker thread; TimeoutError past the limit."""
+        if size <= self.inline_max_chars:
+            start = time.perf_counter()
+            result = fn()
+            if time.perf_counter() - start > self.timeout_s:
+                raise TimeoutError
+            return result
+        with anyio.fail_after(self.timeout_s):
+            return await anyio.to_thread.run_sync(fn, abandon_on_cancel=True)
 
     async def check_messages(
         self, policy: str, messages: Sequence[Mapping[str, Any]], fail_open: bool = False
     ) -> tuple[Verdict, float]:
         """Check a conversation's user turns (each one and all together). Returns (verdict, ms)."""
         msgs = list(messages)
-        return await self._run(policy, fail_open, "input", lambda g: g.check_conversation(msgs))
+        turns = [len(str(m.get("content") or "")) for m in msgs if m.get("role") == "user"]
+        size = sum(turns) * (2 if len(turns) > 1 else 1)  # each turn, then all turns joined
+        start = time.perf_counter()
+        try:
+            guard = self.get(policy)
+            verdict = await self._call(lambda: guard.check_conversation(msgs), size)
+        except TimeoutError:
+            verdict = _failure_verdict(policy, "input", "guard timed out", fail_open)
+        except Exception as exc:  # the guard must never take a request down with it
+            log.error("guard failed (%s, policy %s)", type(exc).__name__, policy)
+            verdict = _failure_verdict(
+                policy, "input", f"guard failed: {type(exc).__name__}", fail_open
+            )
+        else:
+            verdict = _apply_fail_open(verdict, fail_open)
+        return verdict, (time.perf_counter() - start) * 1000
 
     async def check_texts(
         self, policy: str, texts: Sequence[str], direction: Direction, fail_open: bool = False
@@ -83,14 +102,12 @@ class GuardPool:
         start = time.perf_counter()
         try:
             guard = self.get(policy)
-            with anyio.fail_after(self.timeout_s):
-                verdicts = await anyio.to_thread.run_sync(
-                    lambda: guard.check_many(items, direction), abandon_on_cancel=True
-                )
-        except TimeoutError:
-            verdicts = [_failure_verdict(policy, direction, "guard timed out", fail_open)] * len(
-                items
+            verdicts = await self._call(
+                lambda: guard.check_many(items, direction), sum(map(len, items))
             )
+        except TimeoutError:
+            failed = _failure_verdict(policy, direction, "guard timed out", fail_open)
+            verdicts = [failed] * len(items)
         except Exception as exc:
             log.error("guard failed (%s, policy %s)", type(exc).__name__, policy)
             failed = _failure_verdict(
@@ -98,20 +115,22 @@ class GuardPool:
             )
             verdicts = [failed] * len(items)
         else:
-            if fail_open:
-                verdicts = [
-                    v.model_copy(update={"allowed": True, "action": "allow"})
-                    if v.error is not None and not v.triggered
-                    else v
-                    for v in verdicts
-                ]
+            verdicts = [_apply_fail_open(v, fail_open) for v in verdicts]
         return verdicts, (time.perf_counter() - start) * 1000
 
     async def check_text(
         self, policy: str, text: str, direction: Direction, fail_open: bool = False
     ) -> tuple[Verdict, float]:
         """Check one text. Returns (verdict, ms)."""
-        return await self._run(policy, fail_open, direction, lambda g: g.check(text, direction))
+        verdicts, ms = await self.check_texts(policy, [text], direction, fail_open)
+        return verdicts[0], ms
+
+
+def _apply_fail_open(verdict: Verdict, fail_open: bool) -> Verdict:
+    """Under ``fail_open``, a verdict blocked only by a guard error is let through."""
+    if fail_open and verdict.error is not None and not verdict.triggered:
+        return verdict.model_copy(update={"allowed": True, "action": "allow"})
+    return verdict
 
 
 def _failure_verdict(policy: str, direction: Direction, error: str, fail_open: bool) -> Verdict:

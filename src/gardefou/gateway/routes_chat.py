@@ -158,7 +158,8 @@ async def _handle(
             rec.add_verdict(out, ms, state)
             if not out.allowed:
                 return _blocked(kind, state, rec, out, str(reply.body.get("model", "")), False)
-        return JSONResponse(reply.body)
+        # relayed as the upstream wrote it: parsed once (to check it), never re-serialized
+        return Response(reply.raw, media_type="application/json")
     except GatewayHTTPError as exc:
         rec.status = exc.status
         rec.error = f"{exc.code or exc.type}: {exc.status}"

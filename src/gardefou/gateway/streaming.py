@@ -1,8 +1,11 @@
 """Streaming answers: relay the upstream's SSE chunks, checking the accumulated text as it grows.
 
-Chunks are held back until the text they carry has been checked: the accumulated answer is checked
-every ``guard.stream_check_chars`` new characters and once more at the end, and only then are the held
-chunks released. When the text turns unsafe, nothing more is forwarded: a final chunk with
+Chunks are held back until the text they carry has been checked: every ``guard.stream_check_chars``
+new characters, the last ``guard.stream_window_chars`` characters of the answer (always including
+every character not yet checked) are checked, and the whole answer once more at the end; only then
+are the held chunks released, in one write. A long answer is thus never re-checked whole at each
+step (the cost stays linear in its length), and an answer up to the window's length is checked whole
+every time. When the text turns unsafe, nothing more is forwarded: a final chunk with
 ``finish_reason: "content_filter"`` is sent, then ``data: [DONE]``, and the stream closes cleanly.
 Malformed upstream chunks are dropped (they cannot be checked); a broken upstream stream ends with an
 SSE error event.
@@ -77,35 +80,38 @@ async def _relay(
     start: float,
 ) -> AsyncIterator[bytes]:
     tier = rec.caller.tier
-    every = state.config.guard.stream_check_chars
-    check_output = state.config.guard.check_output
+    settings = state.config.guard
+    every, window = settings.stream_check_chars, settings.stream_window_chars
     held: list[bytes] = []
     text = ""
-    checked = 0
+    checked = 0  # text[:checked] has been checked (in a window or in full)
+    whole = False  # whether the last check covered the whole text
     usage: int | None = None
     malformed = 0
 
-    async def is_unsafe() -> bool:
-        nonlocal checked
-        checked = len(text)
-        if not check_output or not text:
+    async def is_unsafe(full: bool) -> bool:
+        """Check the last ``window`` characters (with every unchecked one), or the whole text."""
+        nonlocal checked, whole
+        begin = 0 if full else max(0, min(len(text) - window, checked))
+        checked, whole = len(text), begin == 0
+        if not settings.check_output or not text:
             return False
-        verdicts, ms = await state.guards.check_texts(tier.policy, [text], "output", tier.fail_open)
+        verdicts, ms = await state.guards.check_texts(
+            tier.policy, [text[begin:]], "output", tier.fail_open
+        )
         rec.add_verdict(verdicts[0], ms, state)
         return not verdicts[0].allowed
 
-    def content_filter_end() -> list[bytes]:
+    def content_filter_end() -> bytes:
         assert rec.output_verdict is not None
         info = {"gardefou": gardefou_info(rec.output_verdict)}
-        return [
-            stream_chunk(kind, meta.id, meta.model, meta.created, None, "content_filter", info),
-            DONE,
-        ]
+        end = stream_chunk(kind, meta.id, meta.model, meta.created, None, "content_filter", info)
+        return end + DONE
 
     try:
         try:
             async for data in iter_sse_data(resp):
-                if data == "[DONE]":
+                if data == b"[DONE]":
                     break
                 try:
                     chunk = json.loads(data)
@@ -117,50 +123,41 @@ async def _relay(
                     continue
                 if "error" in chunk:
                     rec.error = "upstream_error: stream"
-                    if await is_unsafe():
-                        for b in content_filter_end():
-                            yield b
+                    if await is_unsafe(full=True):
+                        yield content_filter_end()
                         return
-                    for b in held:
-                        yield b
-                    yield sse_error("the upstream model server failed mid-stream")
-                    yield DONE
+                    yield b"".join(
+                        [*held, sse_error("the upstream model server failed mid-stream"), DONE]
+                    )
                     return
                 meta.learn(chunk)
                 usage = total_tokens(chunk) or usage
                 text += delta_text(kind, chunk)
-                held.append(f"data: {data}\n\n".encode())
+                held.append(b"data: " + data + b"\n\n")
                 if len(text) - checked >= every:
-                    if await is_unsafe():
-                        for b in content_filter_end():
-                            yield b
+                    if await is_unsafe(full=False):
+                        yield content_filter_end()
                         return
-                    for b in held:
-                        yield b
+                    yield b"".join(held)  # one write for every chunk released by this check
                     held = []
         except httpx.HTTPError as exc:
             rec.error = "upstream_broken: stream"
             state.metrics.errors.labels("upstream").inc()
             log.warning("upstream stream broke (%s)", type(exc).__name__)
-            if await is_unsafe():
-                for b in content_filter_end():
-                    yield b
+            if await is_unsafe(full=True):
+                yield content_filter_end()
                 return
-            for b in held:
-                yield b
             code = (
                 "upstream_timeout" if isinstance(exc, httpx.TimeoutException) else "upstream_error"
             )
-            yield sse_error("the upstream model server stream was interrupted", code=code)
-            yield DONE
+            interrupted = sse_error("the upstream model server stream was interrupted", code=code)
+            yield b"".join([*held, interrupted, DONE])
             return
-        if (len(text) > checked or rec.output_verdict is None) and await is_unsafe():
-            for b in content_filter_end():
-                yield b
+        done = whole and checked == len(text) and rec.output_verdict is not None
+        if not done and await is_unsafe(full=True):  # the whole answer, once, at the end
+            yield content_filter_end()
             return
-        for b in held:
-            yield b
-        yield DONE
+        yield b"".join([*held, DONE])
     finally:
         rec.upstream_ms = (time.perf_counter() - start) * 1000
         rec.response = text

@@ -26,6 +26,7 @@ class UpstreamReply:
     status: int
     body: Any
     latency_ms: float
+    raw: bytes = b""
 
 
 def _timeout_error() -> GatewayHTTPError:
@@ -74,6 +75,7 @@ class Upstream:
             max_connections=config.max_connections,
             max_keepalive_connections=config.max_connections,
         )
+        self._urls: dict[str, httpx.URL] = {}
         self.client = httpx.AsyncClient(
             base_url=config.base_url.rstrip("/") + "/",
             headers=headers,
@@ -107,9 +109,16 @@ class Upstream:
             await asyncio.sleep(0.05 * (attempt + 1))
         raise _connect_error(RuntimeError("retries exhausted"))  # pragma: no cover
 
+    def _url(self, path: str) -> httpx.URL:
+        """The absolute URL of ``path``, parsed once (httpx's URL parsing is not free)."""
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = self.client.base_url.join(path)
+        return url
+
     def _build_post(self, path: str, payload: dict[str, Any]) -> httpx.Request:
         try:
-            return self.client.build_request("POST", path, json=payload)
+            return self.client.build_request("POST", self._url(path), json=payload)
         except (ValueError, TypeError):  # e.g. Infinity/NaN numbers: not valid JSON upstream
             raise GatewayHTTPError(
                 400,
@@ -127,7 +136,7 @@ class Upstream:
             raise _timeout_error() from None
         except httpx.TransportError as exc:
             raise _connect_error(exc) from None
-        return UpstreamReply(resp.status_code, _json_or_none(resp), _ms(start))
+        return UpstreamReply(resp.status_code, _json_or_none(resp), _ms(start), resp.content)
 
     async def open_stream(self, path: str, payload: dict[str, Any]) -> httpx.Response:
         """Start a streaming POST; raises GatewayHTTPError when the upstream refuses or fails.
@@ -167,8 +176,19 @@ def _json_or_none(resp: httpx.Response) -> Any:
     return _loads(resp.content)
 
 
-async def iter_sse_data(resp: httpx.Response) -> AsyncIterator[str]:
-    """The ``data:`` payloads of an SSE stream, one per event (comments and other fields skipped)."""
-    async for line in resp.aiter_lines():
-        if line.startswith("data:"):
-            yield line[5:].strip()
+async def iter_sse_data(resp: httpx.Response) -> AsyncIterator[bytes]:
+    """The ``data:`` payloads of an SSE stream, as bytes, one per ``data:`` line.
+
+    Lines may end with LF, CRLF or CR; comments and other fields are skipped. Working on bytes
+    spares a decode and an encode per chunk (the payload is relayed as it came).
+    """
+    buffer = b""
+    async for piece in resp.aiter_bytes():
+        buffer += piece
+        lines = buffer.splitlines(keepends=True)
+        buffer = lines.pop() if lines and not lines[-1].endswith((b"\n", b"\r")) else b""
+        for line in lines:
+            if line.startswith(b"data:"):
+                yield line[5:].strip()
+    if buffer.startswith(b"data:"):
+        yield buffer[5:].strip()
