@@ -60,6 +60,21 @@ def _is_candidate(core: str, preceding: str, following: str) -> bool:
     return not ("@" in core and following == ".")  # an e-mail address
 
 
+_LEET_DIGITS = frozenset("01345789")
+_HEAVY_MIN = 3
+"""With this many leet words in a text, short numbers ("47" → "at") and long mixed words
+("8u51n355" → "business") are read as leetspeak too."""
+
+
+def _maybe_heavy(core: str, preceding: str, following: str) -> bool:
+    """A token that only heavily leeted text turns into a word (letters and leet symbols only)."""
+    if preceding in _SKIP_AFTER or following in _SKIP_BEFORE or not core:
+        return False
+    if len(core) > _MAX_TOKEN or _HEXLIKE_RE.fullmatch(core) or not _MIXED_RE.search(core):
+        return False
+    return all(c.isalpha() or c in _SUBS for c in core) and not set(core) & set("26")
+
+
 def _convert(core: str) -> str:
     plain = "".join(_LEET.get(c, c) for c in core)
     if "1" in core:
@@ -78,24 +93,33 @@ def undo_leet(text: str) -> str | None:
         return None
     pieces: list[tuple[int, int, str]] = []
     lone: list[tuple[int, int, str]] = []
+    heavy: list[tuple[int, int, str]] = []
     interior = False
     for m in _TOKEN_RE.finditer(text):
         token = m.group()
         if token in ("4", "@"):
             lone.append((m.start(), m.end(), "a"))
             continue
-        if token.isalpha() or token.isdigit():
-            continue  # the fast path: plain words and plain numbers
+        if token.isalpha():
+            continue  # the fast path: plain words
+        if token.isdigit():
+            if 2 <= len(token) <= 4 and set(token) <= _LEET_DIGITS:
+                heavy.append((m.start(), m.end(), _convert(token)))
+            continue  # plain numbers: spelled out only in heavily leeted text
         head, core, tail = _split_edges(token)
         preceding = text[m.start() - 1] if m.start() else ""
         following = text[m.end() : m.end() + 1]
         if not _is_candidate(core, preceding, following):
+            if _maybe_heavy(core, preceding, following):
+                heavy.append((m.start() + len(head), m.end() - len(tail), _convert(core)))
             continue
         interior = interior or _INTERIOR_RE.search(core) is not None
         pieces.append((m.start() + len(head), m.end() - len(tail), _convert(core)))
     if not interior:
         return None
-    if len(pieces) >= 2:
+    if len(pieces) >= _HEAVY_MIN:  # clearly leetspeak: numbers and long words are leet too
+        pieces = sorted(pieces + lone + heavy)
+    elif len(pieces) >= 2:
         pieces = sorted(pieces + lone)
     out: list[str] = []
     pos = 0
