@@ -227,7 +227,7 @@ def run(
         queue = iter(todo)
         try:
             while True:
-                while len(pending) < workers * 2:
+                while len(pending) < workers:  # no queue ahead: a Ctrl-C stops at once
                     task = next(queue, None)
                     if task is None:
                         break

@@ -132,8 +132,9 @@ def run_finetune(
                 "n": n,
                 "steps": steps,
                 "train_wall_s": round(train_s, 3),
-                "device_hours": round(gpu_hours(train_s), 8),
-                "cost": round(cost(train_s, config.price_per_gpu_hour), 8),
+                # from the rounded time, so that the recorded figures agree with each other
+                "device_hours": round(gpu_hours(round(train_s, 3)), 8),
+                "cost": round(cost(round(train_s, 3), config.price_per_gpu_hour), 8),
                 **m.to_dict(),
             }
         )
