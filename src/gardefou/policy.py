@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gardefou.config import load_config_file, validate_config
 from gardefou.errors import ConfigError, UnknownNameError
 from gardefou.taxonomy import SCORE_KEYS
 
@@ -123,40 +124,16 @@ def preset_names() -> list[str]:
     return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".yaml"))
 
 
-def _format_validation_error(exc: ValidationError, source: str) -> str:
-    err = exc.errors()[0]
-    key = ".".join(str(p) for p in err["loc"]) or "(root)"
-    msg = err["msg"]
-    if err["type"] == "literal_error" and "expected" in err.get("ctx", {}):
-        msg = f"must be one of {err['ctx']['expected']}"
-    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    return f"{source}: invalid policy at '{key}': {msg}{more}"
-
-
 def parse_policy(data: Any, source: str = "<policy>") -> Policy:
     """Validate a mapping (parsed YAML) into a Policy, with an error naming the key."""
-    if not isinstance(data, dict):
+    if data is not None and not isinstance(data, dict):
         raise ConfigError(f"{source}: a policy must be a YAML mapping, got {type(data).__name__}")
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_format_validation_error(exc, source)) from None
+    return validate_config(Policy, data, source, "policy")
 
 
 def load_policy_file(path: str | Path) -> Policy:
     """Load and validate a policy YAML file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: policy file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read policy file: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: invalid YAML: {str(exc).splitlines()[0]}") from None
-    return parse_policy(data, str(p))
+    return load_config_file(Policy, path, "policy")
 
 
 def load_policy(name_or_path: str | Path | Policy) -> Policy:

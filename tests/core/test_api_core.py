@@ -45,6 +45,7 @@ def test_public_api_all_is_exact() -> None:
         "screen",
         "tamper",
         "htmlreport",
+        "config",
     }
     assert public - modules - set(gardefou.__all__) == set()
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gardefou.config import load_config_file, validate_config
 from gardefou.errors import ConfigError
 
 
@@ -156,41 +156,11 @@ class GatewayConfig(_Strict):
         return self.audit.store_text
 
 
-def _format_error(exc: ValidationError, source: str) -> str:
-    err = exc.errors()[0]
-    key = ".".join(str(p) for p in err["loc"]) or "(root)"
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    return f"{source}: invalid gateway config at '{key}': {msg}{more}"
-
-
 def parse_config(data: Any, source: str = "<config>") -> GatewayConfig:
     """Validate a mapping (parsed YAML) into a GatewayConfig, naming the bad key on error."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{source}: the gateway config must be a mapping, got {type(data).__name__}"
-        )
-    try:
-        return GatewayConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_format_error(exc, source)) from None
+    return validate_config(GatewayConfig, data, source, "gateway config")
 
 
 def load_config(path: str | Path) -> GatewayConfig:
     """Load and validate a gateway YAML file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: gateway config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read gateway config: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: invalid YAML: {str(exc).splitlines()[0]}") from None
-    return parse_config(data, str(p))
+    return load_config_file(GatewayConfig, path, "gateway config")

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from gardefou.config import load_config_file
 from gardefou.errors import ConfigError, InputError
 from gardefou.io import read_records
 from gardefou.model._artifact import GuardModel, sha256_file
@@ -63,18 +63,7 @@ class TrainConfig(BaseModel):
 def load_train_config(path: str | Path) -> tuple[TrainConfig, Path]:
     """Parse a training config; returns it and the resolved project root."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text("utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: training config not found") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{p}: cannot read training config ({type(exc).__name__})") from None
-    try:
-        cfg = TrainConfig.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(x) for x in err["loc"]) or "(root)"
-        raise ConfigError(f"{p}: invalid training config at '{key}': {err['msg']}") from None
+    cfg = load_config_file(TrainConfig, p, "training config")
     unknown = [n for n in cfg.loaders if n not in SHARED_LOADERS]
     if unknown:
         raise ConfigError(f"{p}: unknown loaders {unknown}; known: {', '.join(SHARED_LOADERS)}")

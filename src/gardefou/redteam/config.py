@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gardefou.errors import ConfigError
+from gardefou.config import load_config_file
 from gardefou.redteam.gate import parse_gate
 
 
@@ -57,19 +56,4 @@ class RedteamConfig(BaseModel):
 def load_config(path: str | Path) -> RedteamConfig:
     """Load and validate a YAML config; errors name the file and the key."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read config: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: invalid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{p}: a red-team config must be a YAML mapping")
-    try:
-        return RedteamConfig.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(x) for x in err["loc"]) or "(root)"
-        raise ConfigError(f"{p}: invalid red-team config at '{key}': {err['msg']}") from None
+    return load_config_file(RedteamConfig, p, "red-team config")

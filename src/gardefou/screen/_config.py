@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gardefou.errors import ConfigError
+from gardefou.config import load_config_file
 
 FINDINGS = (
     "harmful_compliance",
@@ -111,21 +110,4 @@ def load_screen_config(path: str | Path | None) -> ScreenConfig:
     if path is None:
         return ScreenConfig()
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read config file: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: invalid YAML: {str(exc).splitlines()[0]}") from None
-    if data is None:
-        return ScreenConfig()
-    if not isinstance(data, dict):
-        raise ConfigError(f"{p}: a screening config must be a YAML mapping")
-    try:
-        return ScreenConfig.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(x) for x in err["loc"]) or "(root)"
-        raise ConfigError(f"{p}: invalid screening config at '{key}': {err['msg']}") from None
+    return load_config_file(ScreenConfig, p, "screening config")
