@@ -117,21 +117,25 @@ def _word_mask(cp: np.ndarray) -> np.ndarray:
     return np.asarray(_WORD_TABLE[np.minimum(cp, 0x1FFFF)], dtype=bool)
 
 
-_POW_CACHE: dict[str, np.ndarray] = {}
+_POW_CACHE: list[tuple[np.ndarray, np.ndarray]] = []
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``P^j`` and ``P^-j`` (mod 2^64) for j < n, cached and grown geometrically."""
-    have = _POW_CACHE.get("p")
-    if have is None or len(have) < n:
-        size = max(n, 4096, 2 * (len(have) if have is not None else 0))
+    """``P^j`` and ``P^-j`` (mod 2^64) for j < n, cached and grown geometrically.
+
+    The pair is replaced as one tuple, so threads scoring at the same time never see a grown
+    ``P^j`` table next to an old ``P^-j`` one.
+    """
+    have = _POW_CACHE[0] if _POW_CACHE else None
+    if have is None or len(have[0]) < n:
+        size = max(n, 4096, 2 * (len(have[0]) if have is not None else 0))
         p = np.full(size, _P, dtype=np.uint64)
         p[0] = 1
         q = np.full(size, _P_INV, dtype=np.uint64)
         q[0] = 1
-        _POW_CACHE["p"] = np.cumprod(p, dtype=np.uint64)
-        _POW_CACHE["q"] = np.cumprod(q, dtype=np.uint64)
-    return _POW_CACHE["p"][:n], _POW_CACHE["q"][:n]
+        have = (np.cumprod(p, dtype=np.uint64), np.cumprod(q, dtype=np.uint64))
+        _POW_CACHE[:] = [have]
+    return have[0][:n], have[1][:n]
 
 
 Block = tuple[np.ndarray, np.ndarray, np.ndarray]
