@@ -175,3 +175,10 @@ def test_taxonomy_and_policy_commands(capsys: pytest.CaptureFixture[str], tmp_pa
     good.write_text("name: g\ndetectors: [test-keywords]\n", encoding="utf-8")
     code, out, _ = run(["policy", "validate", str(good)], capsys)
     assert code == 0 and "valid policy 'g'" in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import gardefou
+
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.strip() == f"gardefou {gardefou.__version__}"

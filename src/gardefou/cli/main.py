@@ -22,6 +22,23 @@ def build_app() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+
+    @app.callback(invoke_without_command=True)
+    def _root(
+        ctx: typer.Context,
+        version: bool = typer.Option(
+            False, "--version", help="Print the gardefou version and exit."
+        ),
+    ) -> None:
+        if version:
+            from gardefou import __version__
+
+            typer.echo(f"gardefou {__version__}")
+            raise typer.Exit(0)
+        if ctx.invoked_subcommand is None:
+            typer.echo(ctx.get_help())
+            raise typer.Exit(0)
+
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"gardefou.cli.{name}")
