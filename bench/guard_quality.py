@@ -1,15 +1,17 @@
 """Quality benchmark of the shipped guard model (needs ../shared/data).
 
     python bench/guard_quality.py [--config training/default.yaml] [--no-loso]
+        [--encoder-run build/encoder/run]
 
 Reports, on the held-out test split of the training config (near-duplicates of training texts
-removed), for the fast tier and for the cascade: per-source and per-category P/R/F1/FPR/AUPRC at
+removed), for the fast tier, the cascade and the ensemble (both tiers on every text): per-source and per-category P/R/F1/FPR/AUPRC at
 threshold 0.5, calibration error, EN vs FR on parallel XSafety prompts, jailbreak/injection
 recall at 1% FPR, output-direction results (hh-rlhf harmless-base pairwise accuracy, the repo's
 labelled responses); the presets' tuned thresholds applied like a policy (a text is flagged when
 any score reaches its key's threshold); a keyword baseline; and a leave-one-source-out table
-(the unsafe head retrained without each source, features hashed once; the cascade column adds a
-tier-2 head fitted on the calibration split without that source).
+(the unsafe head retrained without each source, features hashed once). The encoder cannot be
+fine-tuned on this machine, so its leave-one-source-out columns come from the GPU run's logits
+(``--encoder-run``: ``training/encoder/finetune.py --loso ...`` output), when given.
 Writes bench/results/guard_quality.json.
 """
 
@@ -28,8 +30,9 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from gardefou.model import Featurizer, default_artifact_path, load_model, load_train_config
-from gardefou.model._cascade import CascadeModel, has_tier2, load_tier2
+from gardefou.model._cascade import CascadeModel, ensemble_proba
 from gardefou.model._dataset import Split, make_splits
+from gardefou.model._encoder import has_encoder, load_encoder
 from gardefou.model._fit import _balanced, platt
 from gardefou.model._metrics import binary_metrics, recall_at_fpr
 from gardefou.model._sources import read_hh_rlhf_pairs
@@ -174,16 +177,13 @@ def model_thresholds(model: Any) -> dict[str, dict[str, float]]:
     return dict(fast.metadata.get("thresholds", {}))
 
 
-def leave_one_source_out(
-    splits: dict[str, Split], cfg: Any, embedder: Any | None
-) -> dict[str, Any]:
+def leave_one_source_out(splits: dict[str, Split], cfg: Any) -> dict[str, Any]:
     """Retrain the unsafe head without each source (features hashed once); test on that source."""
     unsafe = list(SCORE_KEYS).index("unsafe")
     train, cal = splits["train"], splits["calibration"]
     everything = [*splits.values()]
     feat = Featurizer(cfg.features)
     x_train, x_cal = feat.transform(train.texts), feat.transform(cal.texts)
-    e_cal = embedder.embed(cal.texts) if embedder is not None else None
     table: dict[str, Any] = {}
     for source in LOSO_SOURCES:
         start = time.perf_counter()
@@ -200,27 +200,58 @@ def leave_one_source_out(
         )
         head.fit(x_train[keep_t], yt, sample_weight=_balanced(train.weights[keep_t], yt))
         yc = cal.y[keep_c, unsafe].astype(float)
-        zc = head.decision_function(x_cal[keep_c])
-        a, b = platt(zc, yc)
-        zh = head.decision_function(feat.transform(texts))
-        p_fast = 1 / (1 + np.exp(-(a * zh + b)))
-        row = {"fast": binary_metrics(y, p_fast)}
-        if embedder is not None and e_cal is not None:
-            t2 = LogisticRegression(C=1.0, max_iter=2000)
-            xc = np.hstack([e_cal[keep_c], zc[:, None]])
-            t2.fit(xc, yc.astype(int), sample_weight=_balanced(cal.weights[keep_c], yc))
-            band = (p_fast >= 0.15) & (p_fast <= 0.85)
-            p_casc = p_fast.copy()
-            if band.any():
-                sub = [texts[i] for i in np.flatnonzero(band)]
-                xh = np.hstack([embedder.embed(sub), zh[band][:, None]])
-                p_casc[band] = t2.predict_proba(xh)[:, 1]
-            row["cascade"] = binary_metrics(y, p_casc)
-            row["routed"] = int(band.sum())
-        row["seconds"] = round(time.perf_counter() - start, 1)
-        table[source] = row
-        print(f"  LOSO {source}: {row}", file=sys.stderr)
+        a, b = platt(head.decision_function(x_cal[keep_c]), yc)
+        p_fast = 1 / (1 + np.exp(-(a * head.decision_function(feat.transform(texts)) + b)))
+        p_cal = 1 / (1 + np.exp(-(a * head.decision_function(x_cal[keep_c]) + b)))
+        table[source] = {
+            "fast": binary_metrics(y, p_fast),
+            "_p_fast": p_fast,
+            "_p_cal": p_cal,
+            "_y": y,
+            "_y_cal": yc,
+            "seconds": round(time.perf_counter() - start, 1),
+        }
+        print(f"  LOSO {source}: {table[source]['fast']}", file=sys.stderr)
     return table
+
+
+def encoder_loso(table: dict[str, Any], run: Path, band: tuple[float, float]) -> None:
+    """Add the encoder, ensemble and cascade columns from a GPU run's held-out logits."""
+    unsafe = list(SCORE_KEYS).index("unsafe")
+    logits = np.load(run / "logits.npz")
+    for source, row in table.items():
+        if f"loso:{source}" not in logits.files:
+            continue
+        z_held, z_cal = logits[f"loso:{source}"][:, unsafe], logits[f"loso_cal:{source}"][:, unsafe]
+        if len(z_held) != len(row["_y"]) or len(z_cal) != len(row["_y_cal"]):
+            raise SystemExit(f"{run} was trained on other data: retrain or drop --encoder-run")
+        a, b = platt(z_cal, row["_y_cal"])
+        p_enc, p_enc_cal = (1 / (1 + np.exp(-(a * z + b))) for z in (z_held, z_cal))
+        cal_table = np.array([[1.0], [0.0]], dtype=np.float32)
+        z_mix = ensemble_proba(row["_p_cal"][:, None], p_enc_cal[:, None], cal_table)[:, 0]
+        a2, b2 = platt(np.log(z_mix / (1 - z_mix)), row["_y_cal"])
+        mix = ensemble_proba(
+            row["_p_fast"][:, None], p_enc[:, None], np.array([[a2], [b2]], dtype=np.float32)
+        )[:, 0]
+        routed = (row["_p_fast"] >= band[0]) & (row["_p_fast"] <= band[1])
+        row["encoder"] = binary_metrics(row["_y"], p_enc)
+        row["ensemble"] = binary_metrics(row["_y"], mix)
+        row["cascade"] = binary_metrics(row["_y"], np.where(routed, mix, row["_p_fast"]))
+        row["routed"] = int(routed.sum())
+
+
+class _Memo:
+    """Memoized encoder scores, so that the cascade and the ensemble share one encoder pass."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if missing:
+            self.cache.update(zip(missing, self.fn(missing), strict=True))
+        return np.array([self.cache[t] for t in texts]).reshape(len(texts), -1)
 
 
 def evaluate_all(model: Any, test: Split, shared: Path) -> dict[str, Any]:
@@ -240,6 +271,7 @@ def main() -> None:
     parser.add_argument("--config", default=str(ROOT / "training/default.yaml"))
     parser.add_argument("--no-loso", action="store_true", help="skip leave-one-source-out")
     parser.add_argument("--out", default=str(ROOT / "bench/results/guard_quality.json"))
+    parser.add_argument("--encoder-run", help="GPU fine-tuning run with --loso logits")
     args = parser.parse_args()
     cfg, root = load_train_config(args.config)
     examples, _ = collect_examples(cfg, root)
@@ -250,8 +282,11 @@ def main() -> None:
     path = default_artifact_path()
     fast = load_model(path)
     models: dict[str, Any] = {"fast": fast}
-    if has_tier2(path):
-        models["cascade"] = CascadeModel(fast, load_tier2(path))
+    if has_encoder(path):
+        encoder = load_encoder(path)
+        encoder.predict_proba = _Memo(encoder.predict_proba)  # type: ignore[method-assign]
+        models["cascade"] = CascadeModel(fast, encoder)
+        models["ensemble"] = CascadeModel(fast, encoder, mode="ensemble")
     test, dropped = drop_near_duplicates(splits["train"], splits["test"])
     shared = (root / cfg.shared_data).resolve()
     results: dict[str, Any] = {"test_texts": len(test.texts), "near_duplicates_dropped": dropped}
@@ -265,8 +300,14 @@ def main() -> None:
     results["keyword_baseline"] = binary_metrics(test.y[:, list(SCORE_KEYS).index("unsafe")], kw)
     out = Path(args.out)
     if not args.no_loso:
-        emb = models["cascade"].tier2.embedder if "cascade" in models else None
-        results["leave_one_source_out"] = leave_one_source_out(splits, cfg, emb)
+        table = leave_one_source_out(splits, cfg)
+        if args.encoder_run:
+            band = models["cascade"].band if "cascade" in models else (0.1, 0.9)
+            encoder_loso(table, Path(args.encoder_run), band)
+        for row in table.values():
+            for key in [k for k in row if k.startswith("_")]:
+                del row[key]
+        results["leave_one_source_out"] = table
     elif out.exists():  # keep the last leave-one-source-out table (it retrains, so it is slow)
         previous = json.loads(out.read_text("utf-8"))
         if "leave_one_source_out" in previous:
@@ -298,7 +339,7 @@ def main() -> None:
         od = r["output_direction"]
         print(name, "output", {k: v for k, v in od.items() if not isinstance(v, dict)})
     for name, m in results.get("leave_one_source_out", {}).items():
-        for tier in ("fast", "cascade"):
+        for tier in ("fast", "encoder", "ensemble", "cascade"):
             if tier in m:
                 row(f"LOSO {tier}:{name}", m[tier])
     print(f"wrote {out}")

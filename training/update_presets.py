@@ -3,7 +3,8 @@
     python training/update_presets.py            # after `gardefou train --config training/default.yaml`
 
 Thresholds come from the artifact's metadata (tuned on the calibration split, never the test split,
-for each preset's false-positive budget). Category thresholds are floored — a tuned value as low as
+for each preset's false-positive budget): the cascade's when the artifact has an encoder tier (the
+presets run ``{name: classifier, options: {tier: cascade}}``), else the fast tier's. Category thresholds are floored — a tuned value as low as
 0.05 lets a weak category head fire on unrelated text — and the overall score is set per preset.
 Actions (block / flag) already in the YAML files are kept; only the numbers change.
 """
@@ -30,7 +31,10 @@ LINE = re.compile(r"^(  (S\d+|J\d|unsafe): \{(?:action: \w+, )?threshold: )([0-9
 
 def main() -> None:
     """Rewrite the threshold numbers of every preset YAML from the artifact's metadata."""
-    tuned: dict[str, dict[str, float]] = load_model(default_artifact_path()).metadata["thresholds"]
+    meta = load_model(default_artifact_path()).metadata
+    tuned: dict[str, dict[str, float]] = (
+        meta.get("cascade", {}).get("thresholds") or meta["thresholds"]
+    )
     for preset, (floor, overall) in RULES.items():
         path = POLICIES / f"{preset}.yaml"
         table = tuned[preset]

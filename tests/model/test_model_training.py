@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from model_fixtures import BENIGN, HARMFUL
 
@@ -150,3 +151,33 @@ def test_hh_rlhf_pairs(tmp_path: Path) -> None:
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         handle.write(json.dumps(row) + "\n" + json.dumps({"chosen": "A", "rejected": "A"}) + "\n")
     assert read_hh_rlhf_pairs(tmp_path) == [("no", "yes")]
+
+
+def test_config_with_cascade_fits_the_ensemble_against_the_encoder(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    from encoder_fixtures import write_tiny_encoder
+
+    from gardefou.model._cascade import CascadeModel
+    from gardefou.model._encoder import load_encoder
+
+    path = _config(tmp_path, shared_dir, cascade={"band": [0.0, 1.0]}, model_card=None)
+    messages: list[str] = []
+    result = train_from_config(path, progress=messages.append)
+    assert "cascade" not in result["metrics"]  # no encoder next to the artifact yet
+    assert any("no encoder tier" in m for m in messages)
+    out = Path(result["artifact"])
+    write_tiny_encoder(out)
+    result = train_from_config(path)
+    fast = load_model(out)
+    settings = fast.metadata["cascade"]
+    assert settings["band"] == [0.0, 1.0]
+    assert settings["encoder"] == load_encoder(out).fingerprint
+    assert set(settings["calibration"]) == set(fast.labels)
+    thresholds = settings["thresholds"]
+    assert set(thresholds) == {"strict", "default", "permissive"}
+    assert thresholds["strict"]["unsafe"] <= thresholds["permissive"]["unsafe"]
+    report = result["metrics"]["cascade"]
+    assert report["routed_fraction_calibration"] == 1.0 and "overall" in report
+    p = CascadeModel(fast, load_encoder(out)).predict_proba(["how do I kill my boss", "a cake"])
+    assert p.shape == (2, len(fast.labels)) and np.all((p >= 0) & (p <= 1))

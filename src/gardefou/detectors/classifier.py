@@ -1,9 +1,10 @@
 """The ``classifier`` detector: the embedded guard model (hashed n-grams, calibrated heads).
 
 Options: ``path`` (a user-trained artifact directory; default: the one shipped in the package)
-and ``tier``: ``fast`` (the n-gram tier alone) or ``cascade`` (texts whose fast ``unsafe`` score
-falls in the artifact's uncertain band are re-scored by the second tier; an artifact without a
-second tier, such as one trained with ``gardefou train --data``, runs its fast tier).
+and ``tier``: ``fast`` (the n-gram tier alone), ``cascade`` (texts whose fast ``unsafe`` score
+falls in the artifact's uncertain band are also read by the encoder tier, and get the ensemble of
+both) or ``ensemble`` (every text through both tiers). An artifact without an encoder tier, such
+as one trained with ``gardefou train --data``, runs its fast tier whatever the ``tier``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 from gardefou.detectors.base import Direction, Scores, detector
 from gardefou.errors import ConfigError
 from gardefou.model import GuardModel, default_artifact_path, load_model
-from gardefou.model._cascade import CascadeModel, has_tier2, load_tier2
+from gardefou.model._cascade import CascadeModel
+from gardefou.model._encoder import has_encoder, load_encoder
 
-TIERS = ("fast", "cascade")
+TIERS = ("fast", "cascade", "ensemble")
 
 _CACHE: dict[tuple[str, str], GuardModel | CascadeModel] = {}
 _LOCK = threading.Lock()
@@ -35,8 +37,8 @@ def cached_model(path: str | Path | None = None, tier: str = "fast") -> GuardMod
                 _CACHE[(key, "fast")] = fast
             assert isinstance(fast, GuardModel)
             model = fast
-            if tier == "cascade" and has_tier2(key):
-                model = CascadeModel(fast, load_tier2(key))
+            if tier != "fast" and has_encoder(key):
+                model = CascadeModel(fast, load_encoder(key), mode=tier)
             _CACHE[(key, tier)] = model
         return model
 

@@ -1,7 +1,8 @@
-"""The embedded guard model: hashed n-gram features, linear heads, Platt calibration.
+"""The embedded guard model: a fast n-gram tier and an encoder tier, cascaded.
 
-The shipped artifact lives in ``gardefou/model/artifacts`` (``model.json`` + ``weights.npz``, and
-the optional second tier ``tier2.json`` + ``tier2.npz``); ``load_model`` verifies checksums and
+The shipped artifact lives in ``gardefou/model/artifacts``: the fast tier (``model.json`` +
+``weights.npz``, hashed n-grams, linear heads, Platt calibration) and the optional encoder tier
+(``encoder.json`` + ``encoder.onnx`` + ``tokenizer.json``); ``load_model`` verifies checksums and
 refuses a corrupted or incompatible artifact. Scoring needs numpy only: the training names
 (``fit_model``, ``train_from_config``, ...) import scikit-learn lazily, on first access.
 """

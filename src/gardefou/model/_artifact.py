@@ -9,7 +9,8 @@ Layout of an artifact directory::
                    rows it needs and computes in float32
 
 Only JSON and ``.npz`` (loaded with ``allow_pickle=False``) are read: loading never runs code.
-An optional second tier (``tier2.json`` + ``tier2.npz``, see ``_static``) lives next to them.
+The optional encoder tier (``encoder.json``, ``encoder.onnx``, ``tokenizer.json``, see
+``_encoder``) lives next to them.
 """
 
 from __future__ import annotations

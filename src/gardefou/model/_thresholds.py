@@ -54,15 +54,17 @@ def _union_fpr(
 
 
 def tune_thresholds(
-    model: Any, cal: Split, budgets: dict[str, float]
+    model: Any, cal: Split, budgets: dict[str, float], probs: np.ndarray | None = None
 ) -> dict[str, dict[str, float]]:
     """``{preset: {score key: threshold}}`` for each false-positive budget in ``budgets``.
 
     A text is flagged when *any* key reaches its threshold, so the per-key budgets are shrunk
     (×0.7 per round, at most 12 rounds) until the union stays within ``b`` on benign instructions
-    and ``5 b`` on the hand-written benign prompts of the calibration split.
+    and ``5 b`` on the hand-written benign prompts of the calibration split. ``probs``: the
+    model's scores of ``cal`` when already computed.
     """
-    probs = model.predict_proba(cal.texts)
+    if probs is None:
+        probs = model.predict_proba(cal.texts)
     labels = list(model.labels)
     benign = np.array([ex.unsafe == 0 for ex in cal.examples])
     masks = {

@@ -17,9 +17,11 @@ from gardefou.config import load_config_file
 from gardefou.errors import ConfigError, InputError
 from gardefou.io import read_records
 from gardefou.model._artifact import GuardModel, sha256_file
+from gardefou.model._cascade import CascadeModel, ensemble_proba, logit
 from gardefou.model._dataset import Split, cap_sources, dedupe, make_splits
+from gardefou.model._encoder import EncoderTier, has_encoder, load_encoder
 from gardefou.model._features import FeatureSpec
-from gardefou.model._fit import fit_model
+from gardefou.model._fit import fit_model, platt
 from gardefou.model._metrics import binary_metrics, expected_calibration_error
 from gardefou.model._sources import SHARED_LOADERS, Example, load_repo_file
 from gardefou.model._thresholds import tune_thresholds
@@ -28,10 +30,12 @@ from gardefou.taxonomy import SCORE_KEYS, UNSAFE
 Progress = Callable[[str], None]
 
 
-class Tier2Settings(BaseModel):
-    """``tier2:`` settings (see ``_tier2_fit.Tier2Config``; validated there)."""
+class CascadeSettings(BaseModel):
+    """``cascade:`` settings: the fast-tier ``unsafe`` band whose texts also go to the encoder."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
+
+    band: tuple[float, float] = (0.1, 0.9)
 
 
 class TrainConfig(BaseModel):
@@ -52,7 +56,7 @@ class TrainConfig(BaseModel):
     c: float = Field(4.0, gt=0.0)
     other_harm_share: float = Field(0.4, ge=0.0, lt=1.0)
     features: FeatureSpec = FeatureSpec()
-    tier2: Tier2Settings | None = None
+    cascade: CascadeSettings | None = None
     threshold_fpr: dict[str, float] = Field(
         default_factory=lambda: {"strict": 0.1, "default": 0.02, "permissive": 0.005}
     )
@@ -182,25 +186,59 @@ def train_from_config(path: str | Path, progress: Progress | None = None) -> dic
     say("evaluating on the test split")
     metrics = evaluate(model, test)
     out = (root / cfg.out).resolve()
-    tier2 = None
-    if cfg.tier2 is not None:
-        from gardefou.model._cascade import CascadeModel
-        from gardefou.model._tier2_train import train_tier2
-
-        tier2 = train_tier2(cfg, model, train, cal, say)
-        metrics["cascade"] = evaluate(CascadeModel(model, tier2), test)
+    if cfg.cascade is not None and has_encoder(out):
+        metrics["cascade"] = fit_cascade(model, load_encoder(out), cal, test, cfg, say)
+    elif cfg.cascade is not None:
+        say(f"no encoder tier in {out}: the model will run its fast tier only")
     metrics["train_seconds"] = round(time.perf_counter() - start, 1)
     model.metadata["test_metrics"] = metrics
     model.save(out)
-    for name in ("tier2.json", "tier2.npz"):
-        (out / name).unlink(missing_ok=True)
-    if tier2 is not None:
-        tier2.save(out)
     if cfg.model_card:
         from gardefou.model._card import write_model_card
 
         write_model_card(root / cfg.model_card, model, splits)
     return {"artifact": str(out), "metrics": metrics, "examples": len(examples)}
+
+
+def fit_cascade(
+    model: GuardModel,
+    encoder: EncoderTier,
+    cal: Split,
+    test: Split,
+    cfg: TrainConfig,
+    say: Progress,
+) -> dict[str, Any]:
+    """Fit the fast + encoder ensemble on the calibration split; returns the cascade's test metrics.
+
+    Writes ``model.metadata["cascade"]``: the band, the per-label ensemble calibration, the
+    encoder's fingerprint and the presets' thresholds tuned on the cascade's calibration scores.
+    """
+    assert cfg.cascade is not None
+    say(f"scoring {len(cal.examples)} calibration texts with the encoder tier")
+    p_fast = model.predict_proba(cal.texts)
+    p_enc = encoder.predict_proba(cal.texts)
+    z = (logit(p_fast) + logit(p_enc)) / 2
+    known = cal.known.astype(bool)
+    calibration = {}
+    for j, label in enumerate(model.labels):
+        calibration[label] = platt(z[known[:, j], j], cal.y[known[:, j], j].astype(float))
+    lo, hi = cfg.cascade.band
+    model.metadata["cascade"] = {
+        "band": [lo, hi],
+        "calibration": {k: [round(a, 6), round(b, 6)] for k, (a, b) in calibration.items()},
+        "encoder": encoder.fingerprint,
+    }
+    cascade = CascadeModel(model, encoder)
+    p_casc = p_fast.copy()
+    routed = cascade.route(p_fast)
+    p_casc[routed] = ensemble_proba(p_fast[routed], p_enc[routed], cascade.calibration)
+    say("tuning the cascade's thresholds on the calibration split")
+    thresholds = tune_thresholds(cascade, cal, cfg.threshold_fpr, probs=p_casc)
+    model.metadata["cascade"]["thresholds"] = thresholds
+    say("evaluating the cascade on the test split")
+    report = evaluate(cascade, test)
+    report["routed_fraction_calibration"] = round(float(routed.mean()), 4)
+    return report
 
 
 # -- user data --------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""The encoder fine-tuning scripts' pure parts: int8 base weights, weight chunks, loss weights."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "encoder"))
+
+from _common import load_chunks, save_chunks  # noqa: E402
+from finetune import batches, label_weights  # noqa: E402
+from prepare import quantize_rows  # noqa: E402
+
+
+def test_per_row_int8_is_within_half_a_step() -> None:
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((50, 16)).astype(np.float32) * rng.uniform(0.01, 3, (50, 1))
+    w[3] = 0.0
+    q, scale = quantize_rows(w)
+    assert q.dtype == np.int8 and scale.shape == (50,)
+    err = np.abs(q * scale[:, None] - w)
+    assert np.all(err <= scale[:, None] / 2 + 1e-7)
+    assert not q[3].any()
+
+
+def test_chunks_round_trip_across_files(tmp_path: Path) -> None:
+    state = {"a": torch.randn(300, 7), "b.bias": torch.randn(7), "c": torch.tensor(2.5)}
+    files = save_chunks(state, tmp_path, "enc", chunk_bytes=1000)
+    assert len(files) > 1
+    back = load_chunks(tmp_path, "enc")
+    assert list(back) == list(state)
+    for k, v in state.items():
+        torch.testing.assert_close(back[k], v.half().float())
+
+
+def test_label_weights_balance_the_main_heads_and_temper_rare_ones() -> None:
+    labels = ["S1", "J1", "unsafe"]
+    y = np.array([[1, 0, 1], [0, 0, 0], [0, 0, 0], [0, 1, 1], [0, 0, 0], [0, 0, 0]])
+    known = np.ones_like(y)
+    w = np.ones(len(y))
+    lw = label_weights(labels, y, known, w)
+    u = 2  # unsafe: 2 positives, 4 negatives → each class carries half the total weight
+    assert lw[1, u] * 2 == pytest.approx(lw[0, u] * 4)
+    assert lw[1, 0] / lw[0, 0] == pytest.approx(np.sqrt(5))  # S1: 1 positive, 5 negatives
+    assert lw[0, 0] < lw[0, u]  # category heads matter less than the unsafe head
+
+
+def test_batches_cover_every_row_once_with_similar_lengths() -> None:
+    lengths = np.arange(1000) % 97
+    out = batches(lengths, 32, np.random.default_rng(0))
+    flat = np.concatenate(out)
+    assert sorted(flat.tolist()) == list(range(1000))
+    spread = np.mean([np.ptp(lengths[b]) for b in out])
+    assert spread < 20  # sorted within pools, unlike a random split (~90)
