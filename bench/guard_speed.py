@@ -5,8 +5,9 @@
 Prompts/s in batches of 256, p50/p99 single-prompt latency, cold load time (fresh interpreter:
 import + load + first score) and peak RSS, for the fast tier, the cascade and a keyword baseline.
 The build machine is shared, so each figure is given twice: wall-clock, and CPU time of this
-process (``time.process_time``), which is what an idle machine would show. Prompts come from
-training/data/*.jsonl (no shared data needed).
+process (``time.process_time``), which is what an idle machine would show. Prompts: the repo's
+hand-written texts (training/data/*.jsonl, no shared data needed) that fall in the held-out test
+split, so that the cascade routes as many texts to the encoder as on unseen data.
 Writes bench/results/guard_speed.json.
 """
 
@@ -44,11 +45,17 @@ print(json.dumps({"cold_load_s": round(cold, 3), "cold_load_cpu_s": round(cold_c
 
 
 def prompts(n: int = 5120) -> list[str]:
-    """Benchmark prompts: the repo's labelled texts, repeated to ``n``."""
+    """Benchmark prompts: the repo's held-out labelled texts, repeated to ``n``."""
+    from gardefou.model import load_train_config
+    from gardefou.model._dataset import split_of
+    from gardefou.model._sources import load_repo_file
+
+    cfg, _ = load_train_config(ROOT / "training/default.yaml")
     texts = []
     for path in sorted(glob.glob(str(ROOT / "training/data/*.jsonl"))):
-        with open(path, encoding="utf-8") as handle:
-            texts += [json.loads(line)["text"] for line in handle if line.strip()]
+        for ex in load_repo_file(Path(path)):
+            if split_of(ex, cfg.seed, cfg.test_fraction, cfg.calibration_fraction) == "test":
+                texts.append(ex.text)
     if not texts:
         texts = ["how do I kill a python process", "quelle est la capitale du Brésil ?"]
     return (texts * (n // len(texts) + 1))[:n]
@@ -90,9 +97,13 @@ def main() -> None:
         "load_average": os.getloadavg(),
         "mean_prompt_chars": round(sum(map(len, texts)) / len(texts), 1),
     }
-    for tier in ("fast", "cascade"):
+    for tier in ("fast", "cascade", "ensemble"):
         det = ClassifierDetector(tier=tier)
         row = measure(det.score, texts)
+        model = det.model
+        if hasattr(model, "route"):
+            routed = model.route(model.fast.predict_proba(texts))
+            row["routed_fraction"] = round(float(routed.mean()), 4)
         out = subprocess.run(
             [sys.executable, "-c", COLD, tier, str(tmp)], capture_output=True, text=True, check=True
         )
@@ -106,13 +117,14 @@ def main() -> None:
         f"{'':18} {'prompts/s':>10} {'(CPU)':>8} {'p50 ms':>8} {'(CPU)':>7} {'p99 ms':>8} "
         f"{'cold s':>7} {'(CPU)':>7} {'RSS MB':>7}"
     )
-    for name in ("fast", "cascade", "keyword_baseline"):
+    for name in ("fast", "cascade", "ensemble", "keyword_baseline"):
         r = results[name]
         print(
             f"{name:18} {r['prompts_per_s']:>10} {r['prompts_per_cpu_s']:>8} {r['p50_ms']:>8} "
             f"{r['p50_cpu_ms']:>7} {r['p99_ms']:>8} {r.get('cold_load_s', '–'):>7} "
             f"{r.get('cold_load_cpu_s', '–'):>7} {r.get('peak_rss_mb', '–'):>7}"
         )
+    print(f"cascade: {results['cascade'].get('routed_fraction')} of the prompts go to the encoder")
     print(f"load average during the run: {results['load_average']}; wrote {out_path}")
 
 

@@ -73,18 +73,24 @@ def render_model_card(model: GuardModel, splits: dict[str, Split]) -> str:
     lines += _table("Per category head", metrics.get("per_category", {}))
     cascade = metrics.get("cascade")
     if cascade:
-        lines += ["## Cascade (fast tier + tier 2 on the uncertain band), test split", ""]
+        lines += ["## Cascade (fast tier + encoder ensemble on the uncertain band), test split", ""]
         lines.append(f"Expected calibration error (unsafe): {cascade.get('ece')}.")
+        routed = cascade.get("routed_fraction_calibration")
+        lines.append(f"Share of calibration texts sent to the encoder: {routed}.")
         lines.append("")
         lines += _table(
             "Cascade: overall and per language",
             {"all": cascade.get("overall", {}), **cascade.get("per_lang", {})},
         )
         lines += _table("Cascade: per source (unsafe)", cascade.get("per_source", {}))
-    thresholds = meta.get("thresholds") or {}
+    thresholds = (meta.get("cascade") or {}).get("thresholds") or meta.get("thresholds") or {}
     if thresholds:
         presets = sorted(thresholds)
-        lines += ["## Thresholds tuned on the calibration split (written into the presets)", ""]
+        tier = "cascade" if meta.get("cascade") else "fast tier"
+        lines += [
+            f"## Thresholds tuned on the calibration split ({tier}; written into the presets)"
+        ]
+        lines.append("")
         lines += ["| key | " + " | ".join(presets) + " |", "|---|" + "---|" * len(presets)]
         for key in model.labels:
             cells = " | ".join(f"{thresholds[p].get(key, 0.5):.3f}" for p in presets)

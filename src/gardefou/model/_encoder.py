@@ -27,6 +27,7 @@ ENCODER_JSON = "encoder.json"
 ENCODER_FORMAT = 1
 _FILES = ("encoder.onnx", "tokenizer.json")
 _BATCH = 64
+_BATCH_TOKENS = 1024  # rows x padded width per run: bounds activation memory, and is faster
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -96,9 +97,8 @@ class EncoderTier:
             return out
         ids = [e.ids for e in tokenizer.encode_batch(list(texts))]
         order = np.argsort([len(x) for x in ids], kind="stable")
-        for start in range(0, len(order), _BATCH):
-            part = order[start : start + _BATCH]
-            width = max(len(ids[i]) for i in part)
+        for part in _batches(order, [len(x) for x in ids]):
+            width = len(ids[part[-1]])
             x = np.zeros((len(part), width), dtype=np.int64)
             m = np.zeros((len(part), width), dtype=np.int64)
             for r, i in enumerate(part):
@@ -121,6 +121,20 @@ class EncoderTier:
         """One ``{label: probability}`` mapping per text."""
         probs = self.predict_proba(texts)
         return [dict(zip(self.labels, row, strict=True)) for row in probs.tolist()]
+
+
+def _batches(order: np.ndarray, lengths: list[int]) -> list[np.ndarray]:
+    """Consecutive runs of ``order`` (sorted by length) of at most ``_BATCH`` rows and
+    ``_BATCH_TOKENS`` padded tokens."""
+    out, start = [], 0
+    for end in range(1, len(order) + 1):
+        rows = end - start
+        if rows > 1 and (rows > _BATCH or rows * lengths[order[end - 1]] > _BATCH_TOKENS):
+            out.append(order[start : end - 1])
+            start = end - 1
+    if start < len(order):
+        out.append(order[start:])
+    return out
 
 
 def write_encoder_json(
