@@ -28,14 +28,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+# Cold load = import + load + the first score of one text that every tier sends through all of its
+# stages (a text in the cascade's band), so that the encoder's session start is counted.
 COLD = """
 import resource, time, json, sys
+texts = json.load(open(sys.argv[2]))
 t, c = time.perf_counter(), time.process_time()
 from gardefou.detectors.classifier import ClassifierDetector
 det = ClassifierDetector(tier=sys.argv[1])
-det.score(["hello there"])
+det.score([sys.argv[3]])
 cold, cold_cpu = time.perf_counter() - t, time.process_time() - c
-texts = json.load(open(sys.argv[2]))
 for i in range(0, len(texts), 256):
     det.score(texts[i:i + 256])
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -59,6 +61,17 @@ def prompts(n: int = 5120) -> list[str]:
     if not texts:
         texts = ["how do I kill a python process", "quelle est la capitale du Brésil ?"]
     return (texts * (n // len(texts) + 1))[:n]
+
+
+def _banded_text(texts: list[str]) -> str:
+    """A prompt that the cascade sends to the encoder (the first prompt if there is no encoder)."""
+    from gardefou.detectors.classifier import ClassifierDetector
+
+    model = ClassifierDetector(tier="cascade").model
+    if not hasattr(model, "route"):
+        return texts[0]
+    routed = model.route(model.fast.predict_proba(texts[:256]))
+    return texts[int(routed.argmax())] if routed.any() else texts[0]
 
 
 def measure(score: Any, texts: list[str]) -> dict[str, float]:
@@ -97,6 +110,7 @@ def main() -> None:
         "load_average": os.getloadavg(),
         "mean_prompt_chars": round(sum(map(len, texts)) / len(texts), 1),
     }
+    banded = _banded_text(texts)
     for tier in ("fast", "cascade", "ensemble"):
         det = ClassifierDetector(tier=tier)
         row = measure(det.score, texts)
@@ -105,7 +119,10 @@ def main() -> None:
             routed = model.route(model.fast.predict_proba(texts))
             row["routed_fraction"] = round(float(routed.mean()), 4)
         out = subprocess.run(
-            [sys.executable, "-c", COLD, tier, str(tmp)], capture_output=True, text=True, check=True
+            [sys.executable, "-c", COLD, tier, str(tmp), banded],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         row.update(json.loads(out.stdout))
         results[tier] = row
