@@ -47,10 +47,10 @@ from _protocol import Result, measure  # noqa: E402
 
 from gardefou import Guard  # noqa: E402
 from gardefou.model import default_artifact_path, load_train_config, sha256_file  # noqa: E402
-from gardefou.model._dataset import Split, make_splits, targets  # noqa: E402
+from gardefou.model._dataset import Split, targets  # noqa: E402
 from gardefou.model._metrics import binary_metrics  # noqa: E402
 from gardefou.model._sources import Example, text_group  # noqa: E402
-from gardefou.model._train import collect_examples  # noqa: E402
+from gardefou.model._train import collect_examples, config_splits  # noqa: E402
 from gardefou.taxonomy import SCORE_KEYS  # noqa: E402
 from guard_quality import drop_near_duplicates, keyword_score  # noqa: E402
 
@@ -113,10 +113,7 @@ def load_tasks(shared: Path | None, seed: int, max_n: int) -> dict[str, Task]:
     if shared is not None:
         cfg = cfg.model_copy(update={"shared_data": str(shared.resolve())})
     examples, _ = collect_examples(cfg, root)
-    splits = make_splits(
-        examples, list(SCORE_KEYS), seed=cfg.seed, test_fraction=cfg.test_fraction,
-        calibration_fraction=cfg.calibration_fraction, weights=cfg.weights, power=cfg.balance_power,
-    )  # fmt: skip
+    splits = config_splits(cfg, examples)
     test, _ = drop_near_duplicates(splits["train"], splits["test"])
     rng = random.Random(seed)
     ex = test.examples

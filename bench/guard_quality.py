@@ -30,13 +30,13 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from gardefou.model import Featurizer, default_artifact_path, load_model, load_train_config
-from gardefou.model._cascade import CascadeModel, ensemble_proba
-from gardefou.model._dataset import Split, make_splits
+from gardefou.model._cascade import CascadeModel, ensemble_proba, logit
+from gardefou.model._dataset import Split
 from gardefou.model._encoder import has_encoder, load_encoder
 from gardefou.model._fit import _balanced, platt
 from gardefou.model._metrics import binary_metrics, recall_at_fpr
 from gardefou.model._sources import read_hh_rlhf_pairs
-from gardefou.model._train import collect_examples, evaluate
+from gardefou.model._train import collect_examples, config_splits, evaluate
 from gardefou.policy import load_policy, preset_names
 from gardefou.taxonomy import SCORE_KEYS
 
@@ -229,9 +229,7 @@ def encoder_loso(table: dict[str, Any], run: Path, band: tuple[float, float]) ->
             continue
         a, b = platt(z_cal, row["_y_cal"])
         p_enc, p_enc_cal = (1 / (1 + np.exp(-(a * z + b))) for z in (z_held, z_cal))
-        cal_table = np.array([[1.0], [0.0]], dtype=np.float32)
-        z_mix = ensemble_proba(row["_p_cal"][:, None], p_enc_cal[:, None], cal_table)[:, 0]
-        a2, b2 = platt(np.log(z_mix / (1 - z_mix)), row["_y_cal"])
+        a2, b2 = platt((logit(row["_p_cal"]) + logit(p_enc_cal)) / 2, row["_y_cal"])
         mix = ensemble_proba(
             row["_p_fast"][:, None], p_enc[:, None], np.array([[a2], [b2]], dtype=np.float32)
         )[:, 0]
@@ -277,10 +275,7 @@ def main() -> None:
     args = parser.parse_args()
     cfg, root = load_train_config(args.config)
     examples, _ = collect_examples(cfg, root)
-    splits = make_splits(
-        examples, list(SCORE_KEYS), seed=cfg.seed, test_fraction=cfg.test_fraction,
-        calibration_fraction=cfg.calibration_fraction, weights=cfg.weights, power=cfg.balance_power,
-    )  # fmt: skip
+    splits = config_splits(cfg, examples)
     path = default_artifact_path()
     fast = load_model(path)
     models: dict[str, Any] = {"fast": fast}

@@ -110,3 +110,23 @@ def test_detector_tiers_on_an_artifact_with_and_without_encoder(tmp_path: Path) 
         assert isinstance(det.model, CascadeModel) and det.model.mode == "ensemble"
     finally:
         clear_cache()
+
+
+def test_combine_matches_scoring_and_tiers_share_one_encoder(tmp_path: Path) -> None:
+    texts = BENIGN + HARMFUL
+    fast, enc = pair(tmp_path, (0.2, 0.8))
+    cascade = CascadeModel(fast, enc)
+    combined = cascade.combine(fast.predict_proba(texts), enc.predict_proba(texts))
+    np.testing.assert_allclose(combined, cascade.predict_proba(texts), rtol=1e-6)
+    path = fast.save(tmp_path / "m")
+    write_tiny_encoder(path, labels=LABELS)
+    fast.metadata["cascade"]["encoder"] = load_encoder(path).fingerprint
+    fast.save(path)
+    clear_cache()
+    try:
+        a = ClassifierDetector(path=str(path), tier="cascade").model
+        b = ClassifierDetector(path=str(path), tier="ensemble").model
+        assert isinstance(a, CascadeModel) and isinstance(b, CascadeModel)
+        assert a.encoder is b.encoder
+    finally:
+        clear_cache()

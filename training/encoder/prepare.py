@@ -21,8 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gardefou.model._dataset import make_splits
-from gardefou.model._train import collect_examples, load_train_config
+from gardefou.model._train import collect_examples, config_splits, load_train_config
 from gardefou.taxonomy import SCORE_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,15 +32,7 @@ def export_data(config: Path, out: Path) -> int:
     cfg, root = load_train_config(config)
     examples, _ = collect_examples(cfg, root)
     labels = list(SCORE_KEYS)
-    splits = make_splits(
-        examples,
-        labels,
-        seed=cfg.seed,
-        test_fraction=cfg.test_fraction,
-        calibration_fraction=cfg.calibration_fraction,
-        weights=cfg.weights,
-        power=cfg.balance_power,
-    )
+    splits = config_splits(cfg, examples)
     n = 0
     with gzip.open(out / "data.jsonl.gz", "wt", encoding="utf-8") as handle:
         handle.write(json.dumps({"labels": labels}) + "\n")

@@ -38,7 +38,9 @@ def cached_model(path: str | Path | None = None, tier: str = "fast") -> GuardMod
             assert isinstance(fast, GuardModel)
             model = fast
             if tier != "fast" and has_encoder(key):
-                model = CascadeModel(fast, load_encoder(key), mode=tier)
+                other = _CACHE.get((key, "ensemble" if tier == "cascade" else "cascade"))
+                encoder = other.encoder if isinstance(other, CascadeModel) else load_encoder(key)
+                model = CascadeModel(fast, encoder, mode=tier)
             _CACHE[(key, tier)] = model
         return model
 

@@ -94,6 +94,14 @@ class CascadeModel:
         p = fast_probs[:, self._unsafe]
         return np.asarray((p >= lo) & (p <= hi))
 
+    def combine(self, p_fast: np.ndarray, p_encoder: np.ndarray) -> np.ndarray:
+        """The cascade's scores from both tiers' scores of the same texts (encoder rows outside
+        the band are ignored)."""
+        out = p_fast.copy()
+        routed = self.route(p_fast)
+        out[routed] = ensemble_proba(p_fast[routed], p_encoder[routed], self.calibration)
+        return out
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, shape (len(texts), len(labels))."""
         probs = self.fast.predict_proba(texts)

@@ -17,7 +17,7 @@ from gardefou.config import load_config_file
 from gardefou.errors import ConfigError, InputError
 from gardefou.io import read_records
 from gardefou.model._artifact import GuardModel, sha256_file
-from gardefou.model._cascade import CascadeModel, ensemble_proba, logit
+from gardefou.model._cascade import CascadeModel, logit
 from gardefou.model._dataset import Split, cap_sources, dedupe, make_splits
 from gardefou.model._encoder import EncoderTier, has_encoder, load_encoder
 from gardefou.model._features import FeatureSpec
@@ -102,6 +102,19 @@ def collect_examples(cfg: TrainConfig, root: Path) -> tuple[list[Example], dict[
     return cap_sources(dedupe(examples), cfg.caps, cfg.seed), hashes
 
 
+def config_splits(cfg: TrainConfig, examples: list[Example]) -> dict[str, Split]:
+    """The train / calibration / test splits of ``examples`` as the config defines them."""
+    return make_splits(
+        examples,
+        list(SCORE_KEYS),
+        seed=cfg.seed,
+        test_fraction=cfg.test_fraction,
+        calibration_fraction=cfg.calibration_fraction,
+        weights=cfg.weights,
+        power=cfg.balance_power,
+    )
+
+
 def evaluate(model: Any, split: Split, threshold: float = 0.5) -> dict[str, Any]:
     """Test-split metrics: overall, per source, per category, per language, ECE."""
     probs = model.predict_proba(split.texts)
@@ -143,15 +156,7 @@ def train_from_config(path: str | Path, progress: Progress | None = None) -> dic
     say("loading data")
     examples, hashes = collect_examples(cfg, root)
     labels = list(SCORE_KEYS)
-    splits = make_splits(
-        examples,
-        labels,
-        seed=cfg.seed,
-        test_fraction=cfg.test_fraction,
-        calibration_fraction=cfg.calibration_fraction,
-        weights=cfg.weights,
-        power=cfg.balance_power,
-    )
+    splits = config_splits(cfg, examples)
     train, cal, test = splits["train"], splits["calibration"], splits["test"]
     say(f"training on {len(train.examples)} texts ({len(cal.examples)} calibration)")
     metadata: dict[str, Any] = {
@@ -229,9 +234,8 @@ def fit_cascade(
         "encoder": encoder.fingerprint,
     }
     cascade = CascadeModel(model, encoder)
-    p_casc = p_fast.copy()
+    p_casc = cascade.combine(p_fast, p_enc)
     routed = cascade.route(p_fast)
-    p_casc[routed] = ensemble_proba(p_fast[routed], p_enc[routed], cascade.calibration)
     say("tuning the cascade's thresholds on the calibration split")
     thresholds = tune_thresholds(cascade, cal, cfg.threshold_fpr, probs=p_casc)
     model.metadata["cascade"]["thresholds"] = thresholds
