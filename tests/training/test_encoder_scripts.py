@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "encoder"))
 
-from _common import load_chunks, save_chunks  # noqa: E402
+from _common import base_state, build_model, load_chunks, save_chunks  # noqa: E402
 from finetune import batches, label_weights  # noqa: E402
 from prepare import quantize_rows  # noqa: E402
 
@@ -57,3 +58,44 @@ def test_batches_cover_every_row_once_with_similar_lengths() -> None:
     assert sorted(flat.tolist()) == list(range(1000))
     spread = np.mean([np.ptp(lengths[b]) for b in out])
     assert spread < 20  # sorted within pools, unlike a random split (~90)
+
+
+def _tiny_base(path: Path, layers: int = 4) -> Path:
+    """A base directory like prepare.py writes, for a 4-layer, 8-wide BERT."""
+    from transformers import BertConfig, BertModel
+
+    doc = {
+        "vocab_size": 30,
+        "hidden_size": 8,
+        "num_hidden_layers": layers,
+        "num_attention_heads": 2,
+        "intermediate_size": 16,
+        "max_position_embeddings": 32,
+    }
+    path.mkdir()
+    (path / "config.json").write_text(json.dumps(doc), "utf-8")
+    torch.manual_seed(0)
+    arrays = {}
+    for name, w in BertModel(BertConfig(**doc), add_pooling_layer=False).state_dict().items():
+        if not w.is_floating_point():
+            continue
+        if w.ndim == 2:
+            q, scale = quantize_rows(w.numpy())
+            arrays[f"{name}::q"], arrays[f"{name}::scale"] = q, scale
+        else:
+            arrays[name] = w.numpy()
+    np.savez(path / "weights_int8.npz", **arrays)
+    return path
+
+
+def test_build_model_keeps_the_first_layers_of_the_base(tmp_path: Path) -> None:
+    base = _tiny_base(tmp_path / "base")
+    state = base_state(base)
+    full, short = build_model(base, 3), build_model(base, 3, layers=2)
+    assert len(full.bert.encoder.layer) == 4 and len(short.bert.encoder.layer) == 2
+    key = "encoder.layer.1.output.dense.weight"
+    torch.testing.assert_close(short.bert.state_dict()[key], state[key])
+    ids = torch.tensor([[1, 5, 7, 2]])
+    assert short(ids, torch.ones_like(ids)).shape == (1, 3)
+    with pytest.raises(ValueError, match=r"layers must be 1\.\.4"):
+        build_model(base, 3, layers=5)

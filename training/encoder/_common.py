@@ -47,16 +47,39 @@ class EncoderClassifier(torch.nn.Module):
         return self.head(self.dropout(pooled))
 
 
-def build_model(base: Path, n_labels: int) -> EncoderClassifier:
-    """The classifier with the base encoder's weights and a fresh head."""
-    config = BertConfig(**json.loads((base / "config.json").read_text("utf-8")))
+def build_model(base: Path, n_labels: int, layers: int = 0) -> EncoderClassifier:
+    """The classifier with the base encoder's weights and a fresh head.
+
+    ``layers`` > 0 keeps only the first ``layers`` transformer layers of the base (a smaller,
+    faster encoder; dropping the top layers loses the least, Sajjad et al. 2023).
+    """
+    doc = json.loads((base / "config.json").read_text("utf-8"))
+    if layers:
+        if not 0 < layers <= doc["num_hidden_layers"]:
+            raise ValueError(f"layers must be 1..{doc['num_hidden_layers']}, not {layers}")
+        doc["num_hidden_layers"] = layers
+    config = BertConfig(**doc)
     model = EncoderClassifier(config, n_labels)
-    missing, unexpected = model.bert.load_state_dict(base_state(base), strict=False)
+    state = base_state(base)
+    dropped = [k for k in state if _layer_of(k) >= config.num_hidden_layers]
+    for key in dropped:
+        del state[key]
+    missing, unexpected = model.bert.load_state_dict(state, strict=False)
     unexpected = [k for k in unexpected if not k.startswith("pooler.")]
     missing = [k for k in missing if "position_ids" not in k]
     if missing or unexpected:
         raise RuntimeError(f"base weights do not fit: missing {missing}, unexpected {unexpected}")
     return model
+
+
+def _layer_of(name: str) -> int:
+    """The transformer layer a weight belongs to (-1 for embeddings and the rest)."""
+    parts = name.split(".")
+    if "layer" in parts:
+        i = parts.index("layer") + 1
+        if i < len(parts) and parts[i].isdigit():
+            return int(parts[i])
+    return -1
 
 
 def save_chunks(state: dict[str, Any], out: Path, prefix: str, chunk_bytes: int) -> list[str]:

