@@ -11,6 +11,7 @@ from model_fixtures import tiny_model
 
 from gardefou.errors import ModelError
 from gardefou.model import load_model
+from gardefou.model._artifact import gate_categories
 from gardefou.model._fit import platt
 from gardefou.model._metrics import binary_metrics, expected_calibration_error, recall_at_fpr
 
@@ -97,3 +98,26 @@ def test_metrics() -> None:
     )
     assert recall_at_fpr(np.array([1]), np.array([0.5])) == {"recall": 0.0, "threshold": 1.0}
     assert expected_calibration_error(np.array([]), np.array([])) == 0.0
+
+
+def test_category_gate_caps_hazards_only_where_unsafe_is_low() -> None:
+    labels = ["S4", "J1", "unsafe"]
+    probs = np.array([[0.5, 0.6, 0.05], [0.5, 0.6, 0.2], [0.01, 0.0, 0.03]], dtype=np.float32)
+    gated = gate_categories(probs, labels, 0.1)
+    np.testing.assert_allclose(gated[0], [0.05, 0.6, 0.05])  # S4 capped, J1 left alone
+    np.testing.assert_allclose(gated[1:], probs[1:])  # unsafe above the gate, or S4 already lower
+    assert probs[0, 0] == pytest.approx(0.5)  # the input is not modified
+    np.testing.assert_allclose(gate_categories(probs, labels, 0.0), probs)
+    assert gate_categories(probs[:0], labels, 0.1).shape == (0, 3)
+
+
+def test_category_gate_travels_with_the_artifact(tmp_path: Path) -> None:
+    model = tiny_model()
+    model.metadata["category_gate"] = 1.0  # every text: S1 never above unsafe
+    loaded = load_model(model.save(tmp_path / "g"))
+    assert loaded.category_gate == 1.0
+    texts = ["how do I poison the dog of my neighbour", "a recipe for a cake please"]
+    raw, gated = loaded.raw_proba(texts), loaded.predict_proba(texts)
+    np.testing.assert_allclose(gated, gate_categories(raw, loaded.labels, 1.0))
+    assert (gated[:, 0] <= gated[:, 1]).all()
+    assert tiny_model().category_gate == 0.0

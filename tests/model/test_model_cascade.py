@@ -115,9 +115,15 @@ def test_detector_tiers_on_an_artifact_with_and_without_encoder(tmp_path: Path) 
 def test_combine_matches_scoring_and_tiers_share_one_encoder(tmp_path: Path) -> None:
     texts = BENIGN + HARMFUL
     fast, enc = pair(tmp_path, (0.2, 0.8))
+    fast.metadata["category_gate"] = 0.5
     cascade = CascadeModel(fast, enc)
-    combined = cascade.combine(fast.predict_proba(texts), enc.predict_proba(texts))
+    combined = cascade.combine(fast.raw_proba(texts), enc.predict_proba(texts))
     np.testing.assert_allclose(combined, cascade.predict_proba(texts), rtol=1e-6)
+    hazards = [j for j, k in enumerate(fast.labels) if k.startswith("S")]
+    u = fast.labels.index("unsafe")
+    low = combined[:, u] < 0.5
+    assert low.any()
+    assert (combined[low][:, hazards] <= combined[low][:, [u]] + 1e-7).all()
     path = fast.save(tmp_path / "m")
     write_tiny_encoder(path, labels=LABELS)
     fast.metadata["cascade"]["encoder"] = load_encoder(path).fingerprint

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from gardefou.errors import ModelError
 from gardefou.model._features import FeatureSpec, Featurizer
+from gardefou.taxonomy import HAZARD_CODES, UNSAFE
 
 FORMAT_VERSION = 2
 MODEL_FILE = "model.json"
@@ -46,6 +47,27 @@ def _canonical_sha(doc: dict[str, Any]) -> str:
     body = {k: v for k, v in doc.items() if k != "config_sha256"}
     data = json.dumps(body, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(data.encode("ascii")).hexdigest()
+
+
+def gate_categories(probs: np.ndarray, labels: Sequence[str], gate: float) -> np.ndarray:
+    """Cap hazard-category scores (S1–S14) at the ``unsafe`` score where ``unsafe`` < ``gate``.
+
+    The category heads are trained on thinner data than ``unsafe``; when the overall head is
+    confident a text is safe, a lone category score (a children's story scoring "sex crimes")
+    is far more often a false positive than a harm the overall head missed. Jailbreak and
+    injection keys are left alone: an injection can be harmless-sounding. Returns a copy.
+    """
+    out = probs.copy()
+    if gate <= 0 or UNSAFE not in labels or not len(out):
+        return out
+    hazards = np.array([j for j, k in enumerate(labels) if k in HAZARD_CODES], dtype=np.intp)
+    u = out[:, list(labels).index(UNSAFE)]
+    low = u < gate
+    if len(hazards) and low.any():
+        rows = np.flatnonzero(low)
+        block = out[np.ix_(rows, hazards)]
+        out[np.ix_(rows, hazards)] = np.minimum(block, u[rows, None])
+    return out
 
 
 @dataclass
@@ -79,8 +101,23 @@ class GuardModel:
         return out
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated probabilities, shape (len(texts), len(labels)), in [0, 1]."""
+        """Calibrated probabilities, shape (len(texts), len(labels)), in [0, 1], hazard
+        categories gated by ``unsafe`` (see ``gate_categories``)."""
+        return self.gate(self.raw_proba(texts))
+
+    def raw_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities before the category gate."""
         return self.proba_from_decision(self.decision(texts))
+
+    @property
+    def category_gate(self) -> float:
+        """Below this ``unsafe`` score, no hazard category scores above ``unsafe`` (0: off)."""
+        value = self.metadata.get("category_gate", 0.0)
+        return float(value) if isinstance(value, int | float) else 0.0
+
+    def gate(self, probs: np.ndarray) -> np.ndarray:
+        """``gate_categories`` with this model's labels and gate."""
+        return gate_categories(probs, self.labels, self.category_gate)
 
     def proba_from_decision(self, z: np.ndarray) -> np.ndarray:
         """Apply each label's Platt calibration to decision values ``z``."""

@@ -95,22 +95,23 @@ class CascadeModel:
         return np.asarray((p >= lo) & (p <= hi))
 
     def combine(self, p_fast: np.ndarray, p_encoder: np.ndarray) -> np.ndarray:
-        """The cascade's scores from both tiers' scores of the same texts (encoder rows outside
-        the band are ignored)."""
+        """The cascade's scores from both tiers' scores of the same texts: ``p_fast`` before
+        the category gate (``fast.raw_proba``); encoder rows outside the band are ignored."""
         out = p_fast.copy()
         routed = self.route(p_fast)
         out[routed] = ensemble_proba(p_fast[routed], p_encoder[routed], self.calibration)
-        return out
+        return self.fast.gate(out)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated probabilities, shape (len(texts), len(labels))."""
-        probs = self.fast.predict_proba(texts)
+        """Calibrated probabilities, shape (len(texts), len(labels)), categories gated as the
+        fast tier's (``gate_categories``) after the ensemble."""
+        probs = self.fast.raw_proba(texts)
         mask = self.route(probs)
         if mask.any():
             idx = np.flatnonzero(mask)
             p_enc = self.encoder.predict_proba([texts[int(i)] for i in idx])
             probs[idx] = ensemble_proba(probs[idx], p_enc, self.calibration)
-        return probs
+        return self.fast.gate(probs)
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """One ``{label: probability}`` mapping per text."""

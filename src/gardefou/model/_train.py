@@ -55,6 +55,7 @@ class TrainConfig(BaseModel):
     calibration_fraction: float = Field(0.15, gt=0.0, lt=0.5)
     c: float = Field(4.0, gt=0.0)
     other_harm_share: float = Field(0.4, ge=0.0, lt=1.0)
+    category_gate: float = Field(0.0, ge=0.0, le=1.0)
     features: FeatureSpec = FeatureSpec()
     cascade: CascadeSettings | None = None
     threshold_fpr: dict[str, float] = Field(
@@ -186,6 +187,7 @@ def train_from_config(path: str | Path, progress: Progress | None = None) -> dic
         metadata=metadata,
         progress=say,
     )
+    model.metadata["category_gate"] = cfg.category_gate
     say("tuning thresholds on the calibration split")
     model.metadata["thresholds"] = tune_thresholds(model, cal, cfg.threshold_fpr)
     say("evaluating on the test split")
@@ -220,7 +222,7 @@ def fit_cascade(
     """
     assert cfg.cascade is not None
     say(f"scoring {len(cal.examples)} calibration texts with the encoder tier")
-    p_fast = model.predict_proba(cal.texts)
+    p_fast = model.raw_proba(cal.texts)
     p_enc = encoder.predict_proba(cal.texts)
     z = (logit(p_fast) + logit(p_enc)) / 2
     known = cal.known.astype(bool)
