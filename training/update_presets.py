@@ -26,7 +26,8 @@ RULES: dict[str, tuple[float, float | None]] = {
 }
 # permissive blocks these at fixed thresholds (tests/core/test_policy_core.py pins them)
 FIXED = {"permissive": {"S1": 0.7, "S4": 0.5, "S9": 0.7, "S11": 0.7}}
-LINE = re.compile(r"^(  (S\d+|J\d|unsafe): \{(?:action: \w+, )?threshold: )([0-9.]+)\}", re.M)
+# the first threshold of a key's line is its tuned one; per-direction overrides after it are kept
+LINE = re.compile(r"^(  (S\d+|J\d|unsafe): \{(?:action: \w+, )?threshold: )([0-9.]+)(?=[,}])", re.M)
 
 
 def main() -> None:
@@ -44,7 +45,7 @@ def main() -> None:
             values["unsafe"] = overall
         values.update(FIXED.get(preset, {}))
         text = LINE.sub(
-            lambda m, values=values: f"{m.group(1)}{values.get(m.group(2), 0.5):.3g}}}",
+            lambda m, values=values: f"{m.group(1)}{values.get(m.group(2), 0.5):.3g}",
             path.read_text("utf-8"),
         )
         path.write_text(text, "utf-8")

@@ -16,6 +16,10 @@ def test_presets_load_and_differ() -> None:
     assert permissive.rule_for("S2", "input").action == "flag"
     assert permissive.rule_for("S9", "input") == Rule(action="block", threshold=0.7)
     assert not permissive.fail_closed and default.fail_closed
+    for policy in (default, strict):  # jailbreak/injection block prompts, only flag model replies
+        for code in ("J1", "J2"):
+            assert policy.rule_for(code, "input").action == "block"
+            assert policy.rule_for(code, "output").action == "flag"
 
 
 def test_unknown_preset_lists_known() -> None:
