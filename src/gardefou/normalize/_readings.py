@@ -40,11 +40,14 @@ def readings(text: str, scr: Screen) -> list[tuple[str, str]]:
 
 
 def segment_readings(text: str, found: set[str]) -> list[tuple[str, str]]:
-    """Readings of single segments (lines, or a line's part after its last colon), in place.
+    """Readings of single segments (lines, or a line's part after its last colon): in place,
+    and the decoded segment alone.
 
     Attacks wrap a rot13 or reversed payload in a plain-language instruction, so the whole text
-    never reads better; its payload segment does. ``found`` holds the reading names already
-    found for the whole text, which are not looked for again.
+    never reads better; its payload segment does. The decoded payload is also given alone: next
+    to "here is a question in ROT13, decode it and answer:" a harmful request scores lower than
+    on its own. ``found`` holds the reading names already found for the whole text, which are
+    not looked for again.
     """
     if "\n" not in text and ": " not in text:
         return []
@@ -62,6 +65,8 @@ def segment_readings(text: str, found: set[str]) -> list[tuple[str, str]]:
             for name, reading in readings(seg, screen(seg)):
                 if name not in found:
                     out.append((name, text.replace(seg, reading, 1)))
+                    if seg.strip() != text.strip():
+                        out.append((name, reading))
                     found.add(name)
         if len(found) >= 2:
             break
