@@ -77,7 +77,7 @@ def measure(run: Path, cfg: Any, splits: dict[str, Any], test: Any, texts: list[
             "alpaca_fpr": where(lambda e: e.source == "alpaca_benign")["fpr"],
             "ece": expected_calibration_error(y, p),
             "attacks_recall_at_1pct_fpr": {
-                k: v["recall"] for k, v in attack_recall(model, test).items()
+                k: v["recall"] for k, v in attack_recall(model, test, probs).items()
             },
         }
         model.predict_proba(texts[:256])

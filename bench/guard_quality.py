@@ -93,9 +93,11 @@ def parallel_xsafety(model: Any, test: Split) -> dict[str, Any]:
     return out
 
 
-def attack_recall(model: Any, test: Split) -> dict[str, Any]:
-    """J1/J2 recall at 1% FPR against the benign test texts."""
-    probs = model.predict_proba(test.texts)
+def attack_recall(model: Any, test: Split, probs: np.ndarray | None = None) -> dict[str, Any]:
+    """J1/J2 recall at 1% FPR against the benign test texts (``probs``: the model's scores of
+    ``test``, when the caller already has them)."""
+    if probs is None:
+        probs = model.predict_proba(test.texts)
     benign = np.array([ex.unsafe == 0 for ex in test.examples])
     out = {}
     for code in ("J1", "J2"):

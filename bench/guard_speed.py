@@ -31,7 +31,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 # Cold load = import + load + the first score of one text that every tier sends through all of its
 # stages (a text in the cascade's band), so that the encoder's session start is counted.
 COLD = """
-import resource, time, json, sys
+import time, json, sys
+sys.path.insert(0, sys.argv[4])
+from _peak_rss import own_peak_rss_mb
 texts = json.load(open(sys.argv[2]))
 t, c = time.perf_counter(), time.process_time()
 from gardefou.detectors.classifier import ClassifierDetector
@@ -40,12 +42,8 @@ det.score([sys.argv[3]])
 cold, cold_cpu = time.perf_counter() - t, time.process_time() - c
 for i in range(0, len(texts), 256):
     det.score(texts[i:i + 256])
-try:  # VmHWM: this process's own peak (ru_maxrss also counts the parent's pages at fork time)
-    rss = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
-except (OSError, StopIteration):
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"cold_load_s": round(cold, 3), "cold_load_cpu_s": round(cold_cpu, 3),
-                  "peak_rss_mb": round(rss, 1)}))
+                  "peak_rss_mb": own_peak_rss_mb()}))
 """
 
 
@@ -122,7 +120,7 @@ def main() -> None:
             routed = model.route(model.fast.predict_proba(texts))
             row["routed_fraction"] = round(float(routed.mean()), 4)
         out = subprocess.run(
-            [sys.executable, "-c", COLD, tier, str(tmp), banded],
+            [sys.executable, "-c", COLD, tier, str(tmp), banded, str(ROOT / "bench")],
             capture_output=True,
             text=True,
             check=True,

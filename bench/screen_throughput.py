@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _peak_rss import own_peak_rss_mb
 from gardefou.screen import GuardSpec, ScreenConfig, analyze_batch, iter_parsed
 
 RESULTS = Path(__file__).resolve().parent / "results" / "screen_throughput.json"
@@ -141,17 +142,6 @@ def _descendants_cpu() -> float | None:
     return total
 
 
-def _own_peak_rss_mb(fallback_kb: int) -> float:
-    """This process's own peak RSS: VmHWM, reset at exec. (``ru_maxrss`` survives exec on Linux,
-    so a child started from a big parent reports the parent's size.)"""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
-    except (OSError, StopIteration, ValueError):
-        kb = fallback_kb
-    return round(kb / 1024, 1)
-
-
 def run_one(spec: dict[str, Any]) -> dict[str, Any]:
     """Screen ``spec["path"]`` once (called in a child process); timings, CPU and peak RSS."""
     import resource
@@ -176,7 +166,6 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
         ray.shutdown()
     wall3 = time.perf_counter()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    own = resource.getrusage(resource.RUSAGE_SELF)
     cpu = time.process_time() - cpu0 + children.ru_utime + children.ru_stime
     return {
         "valid": result.valid,
@@ -184,7 +173,7 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
         "seconds": round(wall2 - wall1, 2),
         "seconds_with_startup": round(wall3 - wall0, 2),
         "cpu_seconds": None if ray_cpu is None else round(cpu + ray_cpu, 2),
-        "driver_rss_mb": _own_peak_rss_mb(own.ru_maxrss),
+        "driver_rss_mb": own_peak_rss_mb(),
         "worker_rss_mb": round(children.ru_maxrss / 1024, 1)
         if engine == "local" and workers > 1
         else None,

@@ -208,6 +208,9 @@ def main() -> None:
     )
     parser.add_argument("--limit", type=int, default=0, help="use only N rows (smoke test)")
     args = parser.parse_args()
+    depth = json.loads((args.base / "config.json").read_text("utf-8"))["num_hidden_layers"]
+    if not 0 <= args.layers <= depth:
+        parser.error(f"--layers must be 0 (all) to {depth}, not {args.layers}")
     start = time.perf_counter()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     args.out.mkdir(parents=True, exist_ok=True)
