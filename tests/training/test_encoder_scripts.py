@@ -14,7 +14,7 @@ pytest.importorskip("transformers")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "encoder"))
 
 from _common import base_state, build_model, load_chunks, save_chunks  # noqa: E402
-from finetune import batches, label_weights  # noqa: E402
+from finetune import FROZEN, batches, label_weights, train  # noqa: E402
 from prepare import quantize_rows  # noqa: E402
 
 
@@ -99,3 +99,21 @@ def test_build_model_keeps_the_first_layers_of_the_base(tmp_path: Path) -> None:
     assert short(ids, torch.ones_like(ids)).shape == (1, 3)
     with pytest.raises(ValueError, match=r"layers must be 1\.\.4"):
         build_model(base, 3, layers=5)
+
+
+@pytest.mark.parametrize("train_embeddings", [False, True])
+def test_word_embeddings_are_frozen_unless_asked(tmp_path: Path, train_embeddings: bool) -> None:
+    import argparse
+
+    base = _tiny_base(tmp_path / "base", layers=1)
+    args = argparse.Namespace(
+        base=base, layers=0, seed=0, lr=1e-2, head_lr=1e-2, epochs=1, batch=4,
+        train_embeddings=train_embeddings,
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+    ids = [[1, *rng.integers(3, 29, size=5).tolist(), 2] for _ in range(8)]
+    rows = [{"y": [i % 2, 0], "known": [1, 1], "w": 1.0} for i in range(8)]
+    before = build_model(base, 2).state_dict()[FROZEN].clone()
+    model, losses = train(args, ["unsafe", "J1"], ids, rows, np.arange(8), torch.device("cpu"))
+    changed = not torch.equal(model.state_dict()[FROZEN], before)
+    assert changed == train_embeddings and len(losses) == 1

@@ -6,8 +6,9 @@
 Needs torch, transformers and tokenizers only (runs on a bare GPU machine). A GPU is strongly
 advised: on an H200 the shipped run (4 epochs over ~20k texts) takes about a minute; on a 2-core
 CPU, hours. Writes to ``--out``:
-- ``encoder.json`` + ``encoder-N.bin``: the fine-tuned weights (float16 chunks; the frozen word
-  embeddings are left out: export takes them from the base);
+- ``encoder.json`` + ``encoder-N.bin``: the fine-tuned weights (float16 chunks; the word
+  embeddings are frozen and left out, export takes them from the base, unless
+  ``--train-embeddings``);
 - ``logits.npz``: raw logits of the calibration and test splits (``cal``, ``test``), and for each
   leave-one-source-out run ``loso:<source>`` (every row of that source, model trained without it)
   and ``loso_cal:<source>`` (the calibration split without that source, for Platt scaling);
@@ -101,7 +102,8 @@ def train(
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     model = build_model(args.base, len(labels), args.layers).to(device)
-    model.get_parameter(FROZEN).requires_grad_(False)
+    if not args.train_embeddings:
+        model.get_parameter(FROZEN).requires_grad_(False)
     y = np.array([rows[i]["y"] for i in idx], dtype=np.float32)
     known = np.array([rows[i]["known"] for i in idx], dtype=np.float32)
     w = np.array([rows[i]["w"] for i in idx], dtype=np.float32)
@@ -199,6 +201,11 @@ def main() -> None:
     parser.add_argument("--max-len", type=int, default=256)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--layers", type=int, default=0, help="keep the first N layers (0: all)")
+    parser.add_argument(
+        "--train-embeddings",
+        action="store_true",
+        help="also fine-tune the word embeddings (frozen by default; saved with the run then)",
+    )
     parser.add_argument("--loso", default="", help="comma-separated sources to hold out")
     parser.add_argument("--budget", type=float, default=1e9, help="seconds; skip LOSO past it")
     parser.add_argument(
@@ -239,7 +246,9 @@ def main() -> None:
             "cal": predict(model, ids, cal, device),
             "test": predict(model, ids, test, device),
         }
-        state = {k: v for k, v in model.state_dict().items() if k != FROZEN}
+        state = {
+            k: v for k, v in model.state_dict().items() if k != FROZEN or args.train_embeddings
+        }
         save_chunks(state, args.out, "encoder", 15 * 2**20)
         main_seconds = time.perf_counter() - t0
         report["main"] = {
