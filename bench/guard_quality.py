@@ -326,7 +326,7 @@ def main() -> None:
     for name in models:
         r = results[name]
         row(f"{name}: all @0.5", r["overall"])
-        for group in ("per_lang", "per_source", "per_category"):
+        for group in ("per_lang", "per_origin", "per_source", "per_category"):
             for key, m in r[group].items():
                 row(f"{name} {group[4:]}:{key}", m)
         for preset, pr in r["presets"].items():

@@ -49,7 +49,13 @@ def test_train_from_config_writes_artifact_card_and_hashes(
     hashes = model.metadata["input_sha256"]
     assert "training/data/mine.jsonl" in hashes
     assert any(k.endswith("MultiJail.csv") for k in hashes)
-    assert result["metrics"]["overall"]["n"] > 0
+    metrics = result["metrics"]
+    assert metrics["overall"]["n"] > 0
+    origins = metrics["per_origin"]
+    assert origins["shared"]["n"] + origins.get("repo", {"n": 0})["n"] == metrics["overall"]["n"]
+    assert origins["shared"]["n"] == sum(
+        m["n"] for src, m in metrics["per_source"].items() if src != "repo"
+    )
     card = (project / "MODEL_CARD.md").read_text("utf-8")
     assert "non-commercial" in card and "| repo |" in card
     assert any("fitting head" in m for m in messages)

@@ -67,7 +67,11 @@ def render_model_card(model: GuardModel, splits: dict[str, Split]) -> str:
     lines.append("")
     lines += _table(
         "Overall and per language",
-        {"all": metrics.get("overall", {}), **metrics.get("per_lang", {})},
+        {
+            "all": metrics.get("overall", {}),
+            **metrics.get("per_lang", {}),
+            **{f"{k} data": v for k, v in metrics.get("per_origin", {}).items()},
+        },
     )
     lines += _table("Per source (unsafe head)", metrics.get("per_source", {}))
     lines += _table("Per category head", metrics.get("per_category", {}))
@@ -80,7 +84,11 @@ def render_model_card(model: GuardModel, splits: dict[str, Split]) -> str:
         lines.append("")
         lines += _table(
             "Cascade: overall and per language",
-            {"all": cascade.get("overall", {}), **cascade.get("per_lang", {})},
+            {
+                "all": cascade.get("overall", {}),
+                **cascade.get("per_lang", {}),
+                **{f"{k} data": v for k, v in cascade.get("per_origin", {}).items()},
+            },
         )
         lines += _table("Cascade: per source (unsafe)", cascade.get("per_source", {}))
     thresholds = (meta.get("cascade") or {}).get("thresholds") or meta.get("thresholds") or {}
