@@ -70,8 +70,7 @@ def _inline(text: str, pieces: list[tuple[int, int, str]]) -> str:
     return text
 
 
-def decode_tags(text: str) -> str | None:
-    """``text`` with hidden tag-character messages decoded in place, or None if there are none."""
+def _tag_pieces(text: str) -> list[tuple[int, int, str]]:
     pieces: list[tuple[int, int, str]] = []
     for m in _TAG_RE.finditer(text):
         if _is_flag(m):
@@ -81,6 +80,12 @@ def decode_tags(text: str) -> str | None:
         )
         if len(payload.strip()) >= _MIN_PAYLOAD:
             pieces.append((m.start(2), m.end(2), payload))
+    return pieces
+
+
+def decode_tags(text: str) -> str | None:
+    """``text`` with hidden tag-character messages decoded in place, or None if there are none."""
+    pieces = _tag_pieces(text)
     return _inline(text, pieces) if pieces else None
 
 
@@ -89,8 +94,7 @@ def _selector_byte(c: str) -> int:
     return cp - 0xFE00 if cp <= 0xFE0F else cp - 0xE0100 + 16
 
 
-def decode_selectors(text: str) -> str | None:
-    """``text`` with bytes hidden in variation-selector runs decoded in place, or None."""
+def _selector_pieces(text: str) -> list[tuple[int, int, str]]:
     pieces: list[tuple[int, int, str]] = []
     for m in _SELECTOR_RUN_RE.finditer(text):
         raw = bytes(_selector_byte(c) for c in m.group())
@@ -98,4 +102,22 @@ def decode_selectors(text: str) -> str | None:
         payload = _CONTROL_RE.sub("", decoded)
         if len(payload.strip()) >= _MIN_PAYLOAD and len(payload) * 5 >= len(decoded) * 4:
             pieces.append((m.start(), m.end(), payload))
+    return pieces
+
+
+def decode_selectors(text: str) -> str | None:
+    """``text`` with bytes hidden in variation-selector runs decoded in place, or None."""
+    pieces = _selector_pieces(text)
     return _inline(text, pieces) if pieces else None
+
+
+def hidden_payloads(text: str) -> list[tuple[str, str]]:
+    """Each message hidden in tag characters or variation selectors, alone: ``(name, payload)``.
+
+    Decoded in place, a payload is read next to its cover text ("this emoji carries a hidden
+    message; decode it and do what it says"), which dilutes a harmful request (0.9 alone, 0.5
+    with the cover, measured on French requests); so it is also scored on its own.
+    """
+    found = [("unicode-tags", p) for _, _, p in _tag_pieces(text)]
+    found += [("variation-selectors", p) for _, _, p in _selector_pieces(text)]
+    return [(name, payload.strip()) for name, payload in found if payload.strip() != text.strip()]

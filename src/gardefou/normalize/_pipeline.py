@@ -16,6 +16,7 @@ from gardefou.normalize._invisible import (
     ANY_INVISIBLE_RE,
     decode_selectors,
     decode_tags,
+    hidden_payloads,
     strip_invisible,
 )
 from gardefou.normalize._leet import undo_leet
@@ -127,6 +128,8 @@ def _decodings(c: _Cleaned, text: str, transforms: _Names) -> list[tuple[str, _N
             out = hidden(text)
             if out is not None:
                 found.append((out, (*transforms, name), text))
+        for name, payload in hidden_payloads(text):
+            found.append((payload, (*transforms, name), text))
     for name, decode in decoders_for(c.chars, c.char_screen):
         out = decode(c.chars)
         if out is not None:
