@@ -51,6 +51,25 @@ def test_only_the_band_goes_to_the_encoder(tmp_path: Path) -> None:
     assert cascade.score(texts[:1])[0].keys() == set(LABELS)
 
 
+def test_route_on_sends_a_text_when_any_of_its_keys_is_in_the_band(tmp_path: Path) -> None:
+    texts = BENIGN + HARMFUL
+    fast, enc = pair(tmp_path, (0.0, 1.0))
+    p_fast = fast.predict_proba(texts)
+    s1, u = LABELS.index("S1"), LABELS.index("unsafe")
+    lo, hi = (float(x) for x in np.sort(p_fast[:, u])[[3, 8]])
+    fast.metadata["cascade"]["band"] = [lo, hi]
+    only_unsafe = CascadeModel(fast, enc).route(p_fast)
+    fast.metadata["cascade"]["route_on"] = ["unsafe", "S1"]
+    both = CascadeModel(fast, enc).route(p_fast)
+    in_band = (p_fast >= lo) & (p_fast <= hi)
+    np.testing.assert_array_equal(only_unsafe, in_band[:, u])
+    np.testing.assert_array_equal(both, in_band[:, u] | in_band[:, s1])
+    for bad in (["J9"], [], "unsafe"):
+        fast.metadata["cascade"]["route_on"] = bad
+        with pytest.raises(ModelError, match="route_on"):
+            CascadeModel(fast, enc)
+
+
 def test_ensemble_mode_reads_every_text_and_empty_band_reads_none(tmp_path: Path) -> None:
     texts = BENIGN + HARMFUL
     fast, enc = pair(tmp_path, (2.0, 3.0))  # a band no probability reaches

@@ -177,7 +177,7 @@ def test_config_with_cascade_fits_the_ensemble_against_the_encoder(
     result = train_from_config(path)
     fast = load_model(out)
     settings = fast.metadata["cascade"]
-    assert settings["band"] == [0.0, 1.0]
+    assert settings["band"] == [0.0, 1.0] and settings["route_on"] == ["unsafe"]
     assert settings["encoder"] == load_encoder(out).fingerprint
     assert set(settings["calibration"]) == set(fast.labels)
     thresholds = settings["thresholds"]
@@ -187,3 +187,7 @@ def test_config_with_cascade_fits_the_ensemble_against_the_encoder(
     assert report["routed_fraction_calibration"] == 1.0 and "overall" in report
     p = CascadeModel(fast, load_encoder(out)).predict_proba(["how do I kill my boss", "a cake"])
     assert p.shape == (2, len(fast.labels)) and np.all((p >= 0) & (p <= 1))
+    bad = _config(tmp_path / "bad", shared_dir, cascade={"route_on": ["unsafe", "S99"]})
+    write_tiny_encoder(tmp_path / "bad/project/src/gardefou/model/artifacts")
+    with pytest.raises(ConfigError, match="route_on"):
+        train_from_config(bad)

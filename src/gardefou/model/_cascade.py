@@ -1,6 +1,7 @@
 """The tiered cascade: the fast n-gram tier decides confident texts, the encoder the uncertain band.
 
-Every text is scored by the fast tier. A text whose fast ``unsafe`` probability lies inside the
+Every text is scored by the fast tier. A text whose fast probability for any of the routing keys
+(``route_on``: ``unsafe`` by default; the shipped model also routes on J1 and J2) lies inside the
 band (inclusive) also goes through the encoder tier (``_encoder``), and its scores become an
 ensemble of both: per label, ``sigmoid(a * mean(logit(p_fast), logit(p_encoder)) + b)``, with
 ``(a, b)`` fitted on the calibration split. The ensemble beats either tier alone on every
@@ -84,15 +85,19 @@ class CascadeModel:
         self.mode = mode
         self.band = (lo, hi)
         self.labels = fast.labels
-        self._unsafe = fast.labels.index("unsafe")
+        keys = settings.get("route_on", ["unsafe"])
+        if not isinstance(keys, list) or not keys or any(k not in fast.labels for k in keys):
+            raise ModelError(f"invalid cascade settings in the fast tier (route_on {keys!r})")
+        self.route_on = [str(k) for k in keys]
+        self._route_cols = [fast.labels.index(k) for k in self.route_on]
 
     def route(self, fast_probs: np.ndarray) -> np.ndarray:
-        """Boolean mask of the rows the encoder sees (fast ``unsafe`` inside the band)."""
+        """Boolean mask of the rows the encoder sees (a ``route_on`` score inside the band)."""
         if self.mode == "ensemble":
             return np.ones(len(fast_probs), dtype=bool)
         lo, hi = self.band
-        p = fast_probs[:, self._unsafe]
-        return np.asarray((p >= lo) & (p <= hi))
+        p = fast_probs[:, self._route_cols]
+        return np.asarray(((p >= lo) & (p <= hi)).any(axis=1))
 
     def combine(self, p_fast: np.ndarray, p_encoder: np.ndarray) -> np.ndarray:
         """The cascade's scores from both tiers' scores of the same texts: ``p_fast`` before

@@ -31,11 +31,13 @@ Progress = Callable[[str], None]
 
 
 class CascadeSettings(BaseModel):
-    """``cascade:`` settings: the fast-tier ``unsafe`` band whose texts also go to the encoder."""
+    """``cascade:`` settings: a text goes to the encoder too when the fast tier's score of any
+    ``route_on`` key lies in the ``band``."""
 
     model_config = ConfigDict(extra="forbid")
 
     band: tuple[float, float] = (0.1, 0.9)
+    route_on: list[str] = Field(default_factory=lambda: ["unsafe"], min_length=1)
 
 
 class TrainConfig(BaseModel):
@@ -236,8 +238,12 @@ def fit_cascade(
     for j, label in enumerate(model.labels):
         calibration[label] = platt(z[known[:, j], j], cal.y[known[:, j], j].astype(float))
     lo, hi = cfg.cascade.band
+    unknown = [k for k in cfg.cascade.route_on if k not in model.labels]
+    if unknown:
+        raise ConfigError(f"cascade.route_on: unknown score keys {unknown}; known: {model.labels}")
     model.metadata["cascade"] = {
         "band": [lo, hi],
+        "route_on": list(cfg.cascade.route_on),
         "calibration": {k: [round(a, 6), round(b, 6)] for k, (a, b) in calibration.items()},
         "encoder": encoder.fingerprint,
     }
