@@ -218,7 +218,8 @@ def leave_one_source_out(splits: dict[str, Split], cfg: Any) -> dict[str, Any]:
 
 
 def encoder_loso(table: dict[str, Any], run: Path, band: tuple[float, float]) -> None:
-    """Add the encoder, ensemble and cascade columns from a GPU run's held-out logits."""
+    """Add the encoder, ensemble and cascade columns from a GPU run's held-out logits (unsafe
+    head only: the cascade column routes on the fast ``unsafe`` score alone)."""
     unsafe = list(SCORE_KEYS).index("unsafe")
     logits = np.load(run / "logits.npz")
     for source, row in table.items():
