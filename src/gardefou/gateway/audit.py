@@ -181,10 +181,15 @@ class AuditLog:
         if self.config.retention_days is None:
             return 0
         cutoff = (now or utcnow()) - timedelta(days=self.config.retention_days)
-        create_tables(self.engine)
-        with Session(self.engine) as session, session.begin():
-            result = session.execute(delete(AuditRecord).where(AuditRecord.ts < cutoff))
-            return int(getattr(result, "rowcount", 0) or 0)
+        # under the write lock: a prune creating the tables while a flush does the same made the
+        # flush fail ("table already exists") and keep its records in the spool
+        with self._write_lock:
+            if not self._tables_ready:
+                create_tables(self.engine)
+                self._tables_ready = True
+            with Session(self.engine) as session, session.begin():
+                result = session.execute(delete(AuditRecord).where(AuditRecord.ts < cutoff))
+                return int(getattr(result, "rowcount", 0) or 0)
 
     def count(self) -> int:
         """How many records the database holds."""
