@@ -3,7 +3,7 @@
 "ASCII smuggling" writes a hidden message with Unicode tag characters (U+E0020–U+E007E mirror
 printable ASCII); "emoji smuggling" hides one byte per variation selector after a visible character
 (U+FE00+b for b < 16, U+E0100+(b-16) otherwise). Both are decoded into their own variant, inline,
-so that the visible context stays around the hidden text.
+so that the visible context stays around the hidden text, and each message is also given alone.
 """
 
 from __future__ import annotations
@@ -83,12 +83,6 @@ def _tag_pieces(text: str) -> list[tuple[int, int, str]]:
     return pieces
 
 
-def decode_tags(text: str) -> str | None:
-    """``text`` with hidden tag-character messages decoded in place, or None if there are none."""
-    pieces = _tag_pieces(text)
-    return _inline(text, pieces) if pieces else None
-
-
 def _selector_byte(c: str) -> int:
     cp = ord(c)
     return cp - 0xFE00 if cp <= 0xFE0F else cp - 0xE0100 + 16
@@ -105,19 +99,19 @@ def _selector_pieces(text: str) -> list[tuple[int, int, str]]:
     return pieces
 
 
-def decode_selectors(text: str) -> str | None:
-    """``text`` with bytes hidden in variation-selector runs decoded in place, or None."""
-    pieces = _selector_pieces(text)
-    return _inline(text, pieces) if pieces else None
+def decode_hidden(text: str) -> list[tuple[str, str | None, list[str]]]:
+    """For tag characters, then variation selectors: ``(name, text with the hidden messages
+    decoded in place or None if there are none, each message alone)``.
 
-
-def hidden_payloads(text: str) -> list[tuple[str, str]]:
-    """Each message hidden in tag characters or variation selectors, alone: ``(name, payload)``.
-
-    Decoded in place, a payload is read next to its cover text ("this emoji carries a hidden
+    Decoded in place, a message is read next to its cover text ("this emoji carries a hidden
     message; decode it and do what it says"), which dilutes a harmful request (0.9 alone, 0.5
     with the cover, measured on French requests); so it is also scored on its own.
     """
-    found = [("unicode-tags", p) for _, _, p in _tag_pieces(text)]
-    found += [("variation-selectors", p) for _, _, p in _selector_pieces(text)]
-    return [(name, payload.strip()) for name, payload in found if payload.strip() != text.strip()]
+    out: list[tuple[str, str | None, list[str]]] = []
+    for name, pieces in (
+        ("unicode-tags", _tag_pieces(text)),
+        ("variation-selectors", _selector_pieces(text)),
+    ):
+        alone = [p.strip() for _, _, p in pieces if p.strip() != text.strip()]
+        out.append((name, _inline(text, pieces) if pieces else None, alone))
+    return out

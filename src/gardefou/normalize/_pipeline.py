@@ -14,9 +14,7 @@ from collections import deque
 from gardefou.normalize._encodings import decoders_for
 from gardefou.normalize._invisible import (
     ANY_INVISIBLE_RE,
-    decode_selectors,
-    decode_tags,
-    hidden_payloads,
+    decode_hidden,
     strip_invisible,
 )
 from gardefou.normalize._leet import undo_leet
@@ -121,15 +119,12 @@ def _decodings(c: _Cleaned, text: str, transforms: _Names) -> list[tuple[str, _N
     """Every decoded reading of ``text`` (cleaned as ``c``): (decoded, transforms, source)."""
     found: list[tuple[str, _Names, str]] = []
     if c.invisible:
-        for name, hidden in (
-            ("unicode-tags", decode_tags),
-            ("variation-selectors", decode_selectors),
-        ):
-            out = hidden(text)
-            if out is not None:
-                found.append((out, (*transforms, name), text))
-        for name, payload in hidden_payloads(text):
-            found.append((payload, (*transforms, name), text))
+        hidden = decode_hidden(text)
+        for name, inline, _ in hidden:  # in place first, then alone: the variants' order
+            if inline is not None:
+                found.append((inline, (*transforms, name), text))
+        for name, _, alone in hidden:
+            found.extend((payload, (*transforms, name), text) for payload in alone)
     for name, decode in decoders_for(c.chars, c.char_screen):
         out = decode(c.chars)
         if out is not None:
