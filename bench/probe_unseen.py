@@ -71,23 +71,27 @@ def theme(name: str) -> str:
     return f"{m.group(1)} ({m.group(2)})" if m else name
 
 
+_TOTALS = {  # the rates summed per theme, and where each file's counts are
+    "default_preset": lambda r: r["default_preset"],
+    "default_preset_ref": lambda r: r["test_split"]["default_preset_ref"],
+    "default_preset_today": lambda r: r["test_split"]["default_preset_today"],
+}
+
+
 def by_theme(files: dict[str, Any]) -> dict[str, Any]:
     """Counts summed over the files of each theme, rates recomputed."""
-    paths = (("all_rows", "default_preset"), ("test_split", "default_preset_ref"),
-             ("test_split", "default_preset_today"))  # fmt: skip
     out: dict[str, Any] = {}
     for name, r in files.items():
         row = out.setdefault(theme(name), {"files": 0, "n": 0, "test_n": 0})
         row["files"] += 1
         row["n"] += r["n"]
         row["test_n"] += r["test_split"]["n"]
-        for group, key in paths:
-            src = r["test_split"][key] if group == "test_split" else r[key]
+        for key, counts_of in _TOTALS.items():
             acc = row.setdefault(key, {"tp": 0, "pos": 0, "fp": 0, "neg": 0})
             for k in acc:
-                acc[k] += src[k]
+                acc[k] += counts_of(r)[k]
     for row in out.values():
-        for _, key in paths:
+        for key in _TOTALS:
             row[key] = _finish(row[key])
     return dict(sorted(out.items()))
 
