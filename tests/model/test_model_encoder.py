@@ -11,7 +11,7 @@ from encoder_fixtures import write_tiny_encoder
 from model_fixtures import BENIGN, HARMFUL
 
 from gardefou.errors import ModelError
-from gardefou.model._encoder import has_encoder, load_encoder
+from gardefou.model._encoder import has_encoder, load_encoder, write_encoder_json
 from gardefou.taxonomy import SCORE_KEYS
 
 
@@ -91,3 +91,29 @@ def test_an_unloadable_graph_is_a_model_error(tmp_path: Path) -> None:
     enc = load_encoder(tmp_path)  # checksums match: the session starts on first use
     with pytest.raises(ModelError, match="could not be loaded"):
         enc.predict_proba(["hello"])
+
+
+def test_a_texts_scores_do_not_depend_on_the_rest_of_its_batch(tmp_path: Path) -> None:
+    """The int8 graph quantizes activations with one scale per run: a padded batch that puts a
+    short text next to an extreme one would move the short text's scores. Each text runs alone."""
+    import onnxruntime as ort
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    write_tiny_encoder(tmp_path)
+    graph = tmp_path / "encoder.onnx"
+    quantize_dynamic(str(graph), str(tmp_path / "int8.onnx"), weight_type=QuantType.QInt8)
+    graph.write_bytes((tmp_path / "int8.onnx").read_bytes())
+    write_encoder_json(tmp_path, list(SCORE_KEYS), {k: (1.0, 0.0) for k in SCORE_KEYS}, 32, {})
+    enc = load_encoder(tmp_path)
+    short, extreme = "how do i bake a cake", " ".join(["bomb"] * 20)
+    # the graph itself is batch-sensitive: padded together, the short text's logits move
+    a, b = (enc._load()[1].encode(t).ids for t in (short, extreme))
+    ids, mask = np.zeros((2, len(b)), dtype=np.int64), np.zeros((2, len(b)), dtype=np.int64)
+    ids[0, : len(a)], ids[1], mask[0, : len(a)], mask[1] = a, b, 1, 1
+    session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
+    batched = session.run(None, {"input_ids": ids, "attention_mask": mask})[0][0]
+    alone = enc.logits([short])[0]
+    assert np.abs(batched - alone).max() > 1e-4
+    # the tier scores it the same alone and in any company
+    np.testing.assert_array_equal(enc.logits([short, extreme])[0], alone)
+    np.testing.assert_array_equal(enc.logits([extreme, "cake", short])[2], alone)

@@ -26,8 +26,6 @@ from gardefou.model._artifact import sha256_file
 ENCODER_JSON = "encoder.json"
 ENCODER_FORMAT = 1
 _FILES = ("encoder.onnx", "tokenizer.json")
-_BATCH = 64
-_BATCH_TOKENS = 1024  # rows x padded width per run: bounds activation memory, and is faster
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -90,21 +88,17 @@ class EncoderTier:
             return self._session, self._tokenizer
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw head outputs, shape (len(texts), len(labels))."""
+        """Raw head outputs, shape (len(texts), len(labels)).
+
+        Each text runs on its own: the int8 model quantizes its activations with one scale per
+        run, so a text scored in a padded batch would get scores that depend on the other texts
+        in the batch (up to ~2 logits apart). One text per run is as fast on a CPU (no padding).
+        """
         session, tokenizer = self._load()
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        if not texts:
-            return out
-        ids = [e.ids for e in tokenizer.encode_batch(list(texts))]
-        order = np.argsort([len(x) for x in ids], kind="stable")
-        for part in _batches(order, [len(x) for x in ids]):
-            width = len(ids[part[-1]])
-            x = np.zeros((len(part), width), dtype=np.int64)
-            m = np.zeros((len(part), width), dtype=np.int64)
-            for r, i in enumerate(part):
-                x[r, : len(ids[i])] = ids[i]
-                m[r, : len(ids[i])] = 1
-            out[part] = session.run(None, {"input_ids": x, "attention_mask": m})[0]
+        for i, encoding in enumerate(tokenizer.encode_batch(list(texts))):
+            x = np.array([encoding.ids], dtype=np.int64)
+            out[i] = session.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})[0][0]
         return out
 
     def proba_from_logits(self, z: np.ndarray) -> np.ndarray:
@@ -121,20 +115,6 @@ class EncoderTier:
         """One ``{label: probability}`` mapping per text."""
         probs = self.predict_proba(texts)
         return [dict(zip(self.labels, row, strict=True)) for row in probs.tolist()]
-
-
-def _batches(order: np.ndarray, lengths: list[int]) -> list[np.ndarray]:
-    """Consecutive runs of ``order`` (sorted by length) of at most ``_BATCH`` rows and
-    ``_BATCH_TOKENS`` padded tokens."""
-    out, start = [], 0
-    for end in range(1, len(order) + 1):
-        rows = end - start
-        if rows > 1 and (rows > _BATCH or rows * lengths[order[end - 1]] > _BATCH_TOKENS):
-            out.append(order[start : end - 1])
-            start = end - 1
-    if start < len(order):
-        out.append(order[start:])
-    return out
 
 
 def write_encoder_json(
