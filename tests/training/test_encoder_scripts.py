@@ -108,7 +108,7 @@ def test_word_embeddings_are_frozen_unless_asked(tmp_path: Path, train_embedding
     base = _tiny_base(tmp_path / "base", layers=1)
     args = argparse.Namespace(
         base=base, layers=0, seed=0, lr=1e-2, head_lr=1e-2, epochs=1, batch=4,
-        train_embeddings=train_embeddings,
+        train_embeddings=train_embeddings, init=None, train_top=0,
     )  # fmt: skip
     rng = np.random.default_rng(0)
     ids = [[1, *rng.integers(3, 29, size=5).tolist(), 2] for _ in range(8)]
@@ -117,3 +117,28 @@ def test_word_embeddings_are_frozen_unless_asked(tmp_path: Path, train_embedding
     model, losses = train(args, ["unsafe", "J1"], ids, rows, np.arange(8), torch.device("cpu"))
     changed = not torch.equal(model.state_dict()[FROZEN], before)
     assert changed == train_embeddings and len(losses) == 1
+
+
+def test_continued_training_starts_from_a_run_and_moves_only_the_top(tmp_path: Path) -> None:
+    import argparse
+
+    base = _tiny_base(tmp_path / "base", layers=3)
+    rng = np.random.default_rng(0)
+    ids = [[1, *rng.integers(3, 29, size=5).tolist(), 2] for _ in range(8)]
+    rows = [{"y": [i % 2, 0], "known": [1, 1], "w": 1.0} for i in range(8)]
+    start = build_model(base, 2)
+    torch.nn.init.constant_(start.head.bias, 0.25)  # a "run" that differs from a fresh model
+    run = tmp_path / "run"
+    run.mkdir()
+    save_chunks({k: v for k, v in start.state_dict().items() if k != FROZEN}, run, "encoder", 2**20)
+    args = argparse.Namespace(
+        base=base, layers=0, seed=0, lr=1e-2, head_lr=0.0, epochs=1, batch=4,
+        train_embeddings=False, init=run, train_top=1,
+    )  # fmt: skip
+    model, _ = train(args, ["unsafe", "J1"], ids, rows, np.arange(8), torch.device("cpu"))
+    after, before = model.state_dict(), start.state_dict()
+    torch.testing.assert_close(after["head.bias"], before["head.bias"].half().float())  # lr 0
+    for name in before:
+        frozen = name.startswith("bert.") and ".layer.2." not in name
+        if name.startswith("bert.") and name.endswith("dense.weight"):
+            assert torch.allclose(after[name], before[name], atol=1e-3) == frozen, name

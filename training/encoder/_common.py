@@ -61,7 +61,7 @@ def build_model(base: Path, n_labels: int, layers: int = 0) -> EncoderClassifier
     config = BertConfig(**doc)
     model = EncoderClassifier(config, n_labels)
     state = base_state(base)
-    dropped = [k for k in state if _layer_of(k) >= config.num_hidden_layers]
+    dropped = [k for k in state if layer_of(k) >= config.num_hidden_layers]
     for key in dropped:
         del state[key]
     missing, unexpected = model.bert.load_state_dict(state, strict=False)
@@ -72,7 +72,7 @@ def build_model(base: Path, n_labels: int, layers: int = 0) -> EncoderClassifier
     return model
 
 
-def _layer_of(name: str) -> int:
+def layer_of(name: str) -> int:
     """The transformer layer a weight belongs to (-1 for embeddings and the rest)."""
     parts = name.split(".")
     if "layer" in parts:

@@ -2,10 +2,12 @@
 
     python training/encoder/finetune.py --data build/encoder/data.jsonl.gz \
         --base build/encoder/base --out build/encoder/run [--loso alpaca_benign,vigogne_fr] [--layers 3]
+        [--init build/encoder/run --train-top 2 --epochs 1]
 
 Needs torch, transformers and tokenizers only (runs on a bare GPU machine). A GPU is strongly
 advised: on an H200 the shipped run (4 epochs over ~20k texts) takes about a minute; on a 2-core
-CPU, hours. Writes to ``--out``:
+CPU, hours (a continued run, ``--init RUN --train-top 2``, one epoch: about 20 minutes). Writes to
+``--out``:
 - ``encoder.json`` + ``encoder-N.bin``: the fine-tuned weights (float16 chunks; the word
   embeddings are frozen and left out, export takes them from the base, unless
   ``--train-embeddings``);
@@ -32,7 +34,7 @@ import torch
 from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import build_model, save_chunks
+from _common import build_model, layer_of, load_chunks, save_chunks
 
 FROZEN = "bert.embeddings.word_embeddings.weight"
 
@@ -101,9 +103,22 @@ def train(
     """Fine-tune a fresh model on the rows ``idx``; returns it and the mean loss per epoch."""
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    model = build_model(args.base, len(labels), args.layers).to(device)
+    model = build_model(args.base, len(labels), args.layers)
+    if args.init:
+        missing, unexpected = model.load_state_dict(load_chunks(args.init, "encoder"), strict=False)
+        if unexpected or [k for k in missing if k != FROZEN]:
+            raise SystemExit(f"{args.init} does not fit this model: {missing} {unexpected}")
+    model = model.to(device)
     if not args.train_embeddings:
         model.get_parameter(FROZEN).requires_grad_(False)
+    if args.train_top:
+        # Only the top layers and the head learn; the frozen bottom then needs no backward pass,
+        # which is what makes a continued run affordable on a CPU.
+        depth = model.bert.config.num_hidden_layers
+        for name, param in model.named_parameters():
+            layer = layer_of(name)
+            if name.startswith("bert.") and (layer < 0 or layer < depth - args.train_top):
+                param.requires_grad_(False)
     y = np.array([rows[i]["y"] for i in idx], dtype=np.float32)
     known = np.array([rows[i]["known"] for i in idx], dtype=np.float32)
     w = np.array([rows[i]["w"] for i in idx], dtype=np.float32)
@@ -141,7 +156,7 @@ def train(
             loss = loss.sum() / w_t[bt].sum()
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
             opt.step()
             sched.step()
             total += float(loss.detach()) * len(b)
@@ -206,6 +221,18 @@ def main() -> None:
         action="store_true",
         help="also fine-tune the word embeddings (frozen by default; saved with the run then)",
     )
+    parser.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from this run's fine-tuned weights (continued training) instead of the base",
+    )
+    parser.add_argument(
+        "--train-top",
+        type=int,
+        default=0,
+        help="train only the top N transformer layers and the head (0: all but the embeddings)",
+    )
     parser.add_argument("--loso", default="", help="comma-separated sources to hold out")
     parser.add_argument("--budget", type=float, default=1e9, help="seconds; skip LOSO past it")
     parser.add_argument(
@@ -218,6 +245,10 @@ def main() -> None:
     depth = json.loads((args.base / "config.json").read_text("utf-8"))["num_hidden_layers"]
     if not 0 <= args.layers <= depth:
         parser.error(f"--layers must be 0 (all) to {depth}, not {args.layers}")
+    if not 0 <= args.train_top <= (args.layers or depth):
+        parser.error(f"--train-top must be 0 (all) to {args.layers or depth}, not {args.train_top}")
+    if args.init and args.loso:
+        parser.error("--loso needs fresh models: the --init run has already seen every source")
     start = time.perf_counter()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     args.out.mkdir(parents=True, exist_ok=True)
