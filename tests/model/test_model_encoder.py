@@ -107,7 +107,7 @@ def test_a_texts_scores_do_not_depend_on_the_rest_of_its_batch(tmp_path: Path) -
     enc = load_encoder(tmp_path)
     short, extreme = "how do i bake a cake", " ".join(["bomb"] * 20)
     # the graph itself is batch-sensitive: padded together, the short text's logits move
-    a, b = (enc._load()[1].encode(t).ids for t in (short, extreme))
+    a, b = (enc.tokenizer().encode(t).ids for t in (short, extreme))
     ids, mask = np.zeros((2, len(b)), dtype=np.int64), np.zeros((2, len(b)), dtype=np.int64)
     ids[0, : len(a)], ids[1], mask[0, : len(a)], mask[1] = a, b, 1, 1
     session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
