@@ -142,3 +142,25 @@ def test_continued_training_starts_from_a_run_and_moves_only_the_top(tmp_path: P
         frozen = name.startswith("bert.") and ".layer.2." not in name
         if name.startswith("bert.") and name.endswith("dense.weight"):
             assert torch.allclose(after[name], before[name], atol=1e-3) == frozen, name
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--train-top", "5"], "--train-top must be 0 (all) to 4, not 5"),
+        (["--layers", "2", "--train-top", "3"], "--train-top must be 0 (all) to 2, not 3"),
+        (["--init", "RUN", "--loso", "repo"], "--loso needs fresh models"),
+    ],
+)
+def test_finetune_refuses_inconsistent_options(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    import subprocess
+
+    base = _tiny_base(tmp_path / "base")
+    script = Path(__file__).resolve().parents[2] / "training" / "encoder" / "finetune.py"
+    args = ["--data", str(tmp_path / "none.jsonl.gz"), "--base", str(base), "--out", str(tmp_path)]
+    done = subprocess.run(
+        [sys.executable, str(script), *args, *extra], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2 and message in done.stderr
