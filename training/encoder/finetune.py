@@ -116,9 +116,8 @@ def train(
         # which is what makes a continued run affordable on a CPU.
         depth = model.bert.config.num_hidden_layers
         for name, param in model.named_parameters():
-            layer = layer_of(name)
-            if name.startswith("bert.") and (layer < 0 or layer < depth - args.train_top):
-                param.requires_grad_(False)
+            if name.startswith("bert.") and layer_of(name) < depth - args.train_top:
+                param.requires_grad_(False)  # embeddings are layer -1: always frozen here
     y = np.array([rows[i]["y"] for i in idx], dtype=np.float32)
     known = np.array([rows[i]["known"] for i in idx], dtype=np.float32)
     w = np.array([rows[i]["w"] for i in idx], dtype=np.float32)
