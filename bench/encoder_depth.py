@@ -1,6 +1,7 @@
 """Encoder depth: what a shallower encoder tier gains in speed and loses in quality.
 
     python bench/encoder_depth.py --runs build/encoder/run build/encoder/run_l3 build/encoder/run_l2
+        [--prepared build/encoder]
 
 Each run is an output of ``training/encoder/finetune.py`` (``--layers N`` keeps the first N of
 MiniLM's 6 layers). For each run: export it (int8 ONNX, calibrated through the int8 model) into a
@@ -9,7 +10,8 @@ calibration split, then measure the cascade on the held-out test split (near-dup
 texts removed) — unsafe F1 and false-positive rate at 0.5, overall and per language, Alpaca
 false-positive rate, J1/J2 recall at 1% false positives, calibration error — and its speed on
 ``guard_speed.py``'s prompts (batches of 256, one process). Needs the ``distill`` extra and the
-prepared data (``training/encoder/prepare.py``). Writes bench/results/encoder_depth.json.
+prepared data the runs were trained on (``training/encoder/prepare.py --out DIR``, given as
+``--prepared DIR``: its calibration split and base weights go into the export). Writes bench/results/encoder_depth.json.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ def depth_of(run: Path) -> int:
     return int(settings.get("layers", "0")) or 6
 
 
-def measure(run: Path, cfg: Any, splits: dict[str, Any], test: Any, texts: list[str]) -> dict:
+def measure(
+    run: Path, prepared: Path, cfg: Any, splits: dict[str, Any], test: Any, texts: list[str]
+) -> dict:
     """Export ``run`` next to the shipped fast tier, refit the cascade, measure it."""
     with tempfile.TemporaryDirectory() as tmp:
         art = Path(tmp)
@@ -53,7 +57,10 @@ def measure(run: Path, cfg: Any, splits: dict[str, Any], test: Any, texts: list[
             shutil.copy(default_artifact_path() / name, art / name)
         export = ROOT / "training/encoder/export.py"
         subprocess.run(
-            [sys.executable, str(export), "--run", str(run), "--out", str(art)],
+            [
+                *(sys.executable, str(export), "--run", str(run), "--out", str(art)),
+                *("--data", str(prepared / "data.jsonl.gz"), "--base", str(prepared / "base")),
+            ],
             check=True,
             capture_output=True,
         )
@@ -95,6 +102,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", nargs="+", type=Path, required=True)
     parser.add_argument("--config", default=str(ROOT / "training/default.yaml"))
+    parser.add_argument(
+        "--prepared",
+        type=Path,
+        default=ROOT / "build/encoder",
+        help="prepare.py output the runs were trained on (data.jsonl.gz, base/)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/encoder_depth.json")
     args = parser.parse_args()
     missing = [str(r) for r in args.runs if not (r / "finetune.json").is_file()]
@@ -105,7 +118,9 @@ def main() -> None:
     splits = config_splits(cfg, examples)
     test, _ = drop_near_duplicates(splits["train"], splits["test"])
     texts = prompts(2560)
-    rows = [measure(run, cfg, splits, test, texts) for run in args.runs]
+    if not (args.prepared / "data.jsonl.gz").is_file():
+        raise SystemExit(f"no prepared data in {args.prepared} (run training/encoder/prepare.py)")
+    rows = [measure(run, args.prepared, cfg, splits, test, texts) for run in args.runs]
     results = {
         "machine": f"{os.cpu_count()} CPUs",
         "load_average": os.getloadavg(),

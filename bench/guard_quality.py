@@ -18,6 +18,7 @@ Writes bench/results/guard_quality.json.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
@@ -211,35 +212,66 @@ def leave_one_source_out(splits: dict[str, Split], cfg: Any) -> dict[str, Any]:
             "_p_cal": p_cal,
             "_y": y,
             "_y_cal": yc,
+            "_texts": texts,
+            "_cal_texts": [t for t, k in zip(cal.texts, keep_c, strict=True) if k],
             "seconds": round(time.perf_counter() - start, 1),
         }
         print(f"  LOSO {source}: {table[source]['fast']}", file=sys.stderr)
     return table
 
 
-def encoder_loso(table: dict[str, Any], run: Path, band: tuple[float, float]) -> None:
+def _run_rows(data: Path, source: str) -> tuple[list[str], list[str]]:
+    """Texts behind a run's ``loso:<source>`` and ``loso_cal:<source>`` logits, in their order."""
+    with gzip.open(data, "rt", encoding="utf-8") as handle:
+        handle.readline()
+        rows = [json.loads(line) for line in handle]
+    held = [r["text"] for r in rows if r["source"] == source]
+    cal = [r["text"] for r in rows if r["split"] == "calibration" and r["source"] != source]
+    return held, cal
+
+
+def _align(texts: list[str], run_texts: list[str], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The run's logits for ``texts`` (matched by text) and the mask of texts it scored."""
+    by_text = dict(zip(run_texts, z, strict=True))
+    found = np.array([t in by_text for t in texts])
+    return np.array([by_text[t] for t in texts if t in by_text]), found
+
+
+def encoder_loso(
+    table: dict[str, Any], run: Path, band: tuple[float, float], data: Path | None = None
+) -> None:
     """Add the encoder, ensemble and cascade columns from a GPU run's held-out logits (unsafe
-    head only: the cascade column routes on the fast ``unsafe`` score alone)."""
+    head only: the cascade column routes on the fast ``unsafe`` score alone). ``data``: the
+    ``data.jsonl.gz`` the variants were trained on, when it is not today's snapshot; the columns
+    are then measured on the rows both snapshots share (``encoder_rows`` says how many)."""
     unsafe = list(SCORE_KEYS).index("unsafe")
     logits = np.load(run / "logits.npz")
     for source, row in table.items():
         if f"loso:{source}" not in logits.files:
             continue
         z_held, z_cal = logits[f"loso:{source}"][:, unsafe], logits[f"loso_cal:{source}"][:, unsafe]
-        if len(z_held) != len(row["_y"]) or len(z_cal) != len(row["_y_cal"]):
-            print(f"  LOSO {source}: {run} was trained on other data, skipped", file=sys.stderr)
-            row["encoder"] = "skipped: the encoder run was trained on another data snapshot"
-            continue
-        a, b = platt(z_cal, row["_y_cal"])
+        y, y_cal, p_fast, p_fast_cal = row["_y"], row["_y_cal"], row["_p_fast"], row["_p_cal"]
+        if len(z_held) != len(y) or len(z_cal) != len(y_cal):
+            if data is None:
+                print(f"  LOSO {source}: {run} was trained on other data, skipped", file=sys.stderr)
+                row["encoder"] = "skipped: the encoder run was trained on another data snapshot"
+                continue
+            held_texts, cal_texts = _run_rows(data, source)
+            z_held, found = _align(row["_texts"], held_texts, z_held)
+            z_cal, found_cal = _align(row["_cal_texts"], cal_texts, z_cal)
+            y, p_fast = y[found], p_fast[found]
+            y_cal, p_fast_cal = y_cal[found_cal], p_fast_cal[found_cal]
+            row["encoder_rows"] = {"held_out": int(found.sum()), "of": len(found)}
+        a, b = platt(z_cal, y_cal)
         p_enc, p_enc_cal = (1 / (1 + np.exp(-(a * z + b))) for z in (z_held, z_cal))
-        a2, b2 = platt((logit(row["_p_cal"]) + logit(p_enc_cal)) / 2, row["_y_cal"])
+        a2, b2 = platt((logit(p_fast_cal) + logit(p_enc_cal)) / 2, y_cal)
         mix = ensemble_proba(
-            row["_p_fast"][:, None], p_enc[:, None], np.array([[a2], [b2]], dtype=np.float32)
+            p_fast[:, None], p_enc[:, None], np.array([[a2], [b2]], dtype=np.float32)
         )[:, 0]
-        routed = (row["_p_fast"] >= band[0]) & (row["_p_fast"] <= band[1])
-        row["encoder"] = binary_metrics(row["_y"], p_enc)
-        row["ensemble"] = binary_metrics(row["_y"], mix)
-        row["cascade"] = binary_metrics(row["_y"], np.where(routed, mix, row["_p_fast"]))
+        routed = (p_fast >= band[0]) & (p_fast <= band[1])
+        row["encoder"] = binary_metrics(y, p_enc)
+        row["ensemble"] = binary_metrics(y, mix)
+        row["cascade"] = binary_metrics(y, np.where(routed, mix, p_fast))
         row["routed"] = int(routed.sum())
 
 
@@ -275,6 +307,11 @@ def main() -> None:
     parser.add_argument("--no-loso", action="store_true", help="skip leave-one-source-out")
     parser.add_argument("--out", default=str(ROOT / "bench/results/guard_quality.json"))
     parser.add_argument("--encoder-run", help="GPU fine-tuning run with --loso logits")
+    parser.add_argument(
+        "--encoder-run-data",
+        type=Path,
+        help="data.jsonl.gz its --loso variants were trained on, if not today's snapshot",
+    )
     args = parser.parse_args()
     cfg, root = load_train_config(args.config)
     examples, _ = collect_examples(cfg, root)
@@ -303,7 +340,7 @@ def main() -> None:
         table = leave_one_source_out(splits, cfg)
         if args.encoder_run:
             band = models["cascade"].band if "cascade" in models else (0.1, 0.9)
-            encoder_loso(table, Path(args.encoder_run), band)
+            encoder_loso(table, Path(args.encoder_run), band, args.encoder_run_data)
         for row in table.values():
             for key in [k for k in row if k.startswith("_")]:
                 del row[key]
