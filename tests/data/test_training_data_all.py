@@ -39,3 +39,21 @@ def test_no_text_twice_across_files() -> None:
             key = " ".join(json.loads(line)["text"].lower().split())
             assert key not in seen, f"{path.name} repeats a text of {seen.get(key)}"
             seen[key] = path.name
+
+
+def test_no_red_team_behavior_in_training_data() -> None:
+    """The built-in red-team behaviors are a benchmark (bench/redteam_guard.py): never trained on."""
+    from gardefou.redteam.behaviors import load_behaviors
+
+    def key(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    bench = {key(b.text) for b in load_behaviors("builtin") + load_behaviors("builtin-benign")}
+    bench |= {key(t) for b in load_behaviors("builtin") for t in b.parallel.values()}
+    leaked = [
+        f"{path.name}: {json.loads(line)['text']}"
+        for path in FILES
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if key(json.loads(line)["text"]) in bench
+    ]
+    assert not leaked, leaked
