@@ -113,13 +113,13 @@ def main() -> None:
     missing = [str(r) for r in args.runs if not (r / "finetune.json").is_file()]
     if missing:
         raise SystemExit(f"not a fine-tuning run (no finetune.json): {', '.join(missing)}")
+    if not (args.prepared / "data.jsonl.gz").is_file():
+        raise SystemExit(f"no prepared data in {args.prepared} (run training/encoder/prepare.py)")
     cfg, root = load_train_config(args.config)
     examples, _ = collect_examples(cfg, root)
     splits = config_splits(cfg, examples)
     test, _ = drop_near_duplicates(splits["train"], splits["test"])
     texts = prompts(2560)
-    if not (args.prepared / "data.jsonl.gz").is_file():
-        raise SystemExit(f"no prepared data in {args.prepared} (run training/encoder/prepare.py)")
     rows = [measure(run, args.prepared, cfg, splits, test, texts) for run in args.runs]
     results = {
         "machine": f"{os.cpu_count()} CPUs",

@@ -220,14 +220,18 @@ def leave_one_source_out(splits: dict[str, Split], cfg: Any) -> dict[str, Any]:
     return table
 
 
-def _run_rows(data: Path, source: str) -> tuple[list[str], list[str]]:
+def _run_rows(rows: list[dict[str, Any]], source: str) -> tuple[list[str], list[str]]:
     """Texts behind a run's ``loso:<source>`` and ``loso_cal:<source>`` logits, in their order."""
-    with gzip.open(data, "rt", encoding="utf-8") as handle:
-        handle.readline()
-        rows = [json.loads(line) for line in handle]
     held = [r["text"] for r in rows if r["source"] == source]
     cal = [r["text"] for r in rows if r["split"] == "calibration" and r["source"] != source]
     return held, cal
+
+
+def _read_rows(data: Path) -> list[dict[str, Any]]:
+    """The rows of a prepared ``data.jsonl.gz`` (after its header line)."""
+    with gzip.open(data, "rt", encoding="utf-8") as handle:
+        handle.readline()
+        return [json.loads(line) for line in handle]
 
 
 def _align(texts: list[str], run_texts: list[str], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -246,6 +250,7 @@ def encoder_loso(
     are then measured on the rows both snapshots share (``encoder_rows`` says how many)."""
     unsafe = list(SCORE_KEYS).index("unsafe")
     logits = np.load(run / "logits.npz")
+    data_rows: list[dict[str, Any]] | None = None  # read once, only if a snapshot differs
     for source, row in table.items():
         if f"loso:{source}" not in logits.files:
             continue
@@ -256,7 +261,9 @@ def encoder_loso(
                 print(f"  LOSO {source}: {run} was trained on other data, skipped", file=sys.stderr)
                 row["encoder"] = "skipped: the encoder run was trained on another data snapshot"
                 continue
-            held_texts, cal_texts = _run_rows(data, source)
+            if data_rows is None:
+                data_rows = _read_rows(data)
+            held_texts, cal_texts = _run_rows(data_rows, source)
             z_held, found = _align(row["_texts"], held_texts, z_held)
             z_cal, found_cal = _align(row["_cal_texts"], cal_texts, z_cal)
             y, p_fast = y[found], p_fast[found]

@@ -14,6 +14,11 @@ FILES = sorted(DATA.glob("*.jsonl"))
 REQUIRED = {"text", "label", "category", "lang", "direction", "kind"}
 
 
+def _key(text: str) -> str:
+    """A text as compared across files: lowercased, whitespace collapsed."""
+    return " ".join(text.lower().split())
+
+
 def test_files_exist() -> None:
     assert len(FILES) >= 6
 
@@ -36,7 +41,7 @@ def test_no_text_twice_across_files() -> None:
     seen: dict[str, str] = {}
     for path in FILES:
         for line in path.read_text(encoding="utf-8").splitlines():
-            key = " ".join(json.loads(line)["text"].lower().split())
+            key = _key(json.loads(line)["text"])
             assert key not in seen, f"{path.name} repeats a text of {seen.get(key)}"
             seen[key] = path.name
 
@@ -45,15 +50,12 @@ def test_no_red_team_behavior_in_training_data() -> None:
     """The built-in red-team behaviors are a benchmark (bench/redteam_guard.py): never trained on."""
     from gardefou.redteam.behaviors import load_behaviors
 
-    def key(text: str) -> str:
-        return " ".join(text.lower().split())
-
-    bench = {key(b.text) for b in load_behaviors("builtin") + load_behaviors("builtin-benign")}
-    bench |= {key(t) for b in load_behaviors("builtin") for t in b.parallel.values()}
+    bench = {_key(b.text) for b in load_behaviors("builtin") + load_behaviors("builtin-benign")}
+    bench |= {_key(t) for b in load_behaviors("builtin") for t in b.parallel.values()}
     leaked = [
         f"{path.name}: {json.loads(line)['text']}"
         for path in FILES
         for line in path.read_text(encoding="utf-8").splitlines()
-        if key(json.loads(line)["text"]) in bench
+        if _key(json.loads(line)["text"]) in bench
     ]
     assert not leaked, leaked

@@ -100,7 +100,8 @@ def train(
     idx: np.ndarray,
     device: torch.device,
 ) -> tuple[torch.nn.Module, list[float]]:
-    """Fine-tune a fresh model on the rows ``idx``; returns it and the mean loss per epoch."""
+    """Fine-tune a model (fresh, or from ``--init``) on the rows ``idx``; returns it and the mean
+    loss per epoch."""
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     model = build_model(args.base, len(labels), args.layers)
