@@ -320,6 +320,8 @@ def main() -> None:
         help="data.jsonl.gz its --loso variants were trained on, if not today's snapshot",
     )
     args = parser.parse_args()
+    if args.encoder_run_data and not args.encoder_run_data.is_file():
+        raise SystemExit(f"--encoder-run-data: no such file: {args.encoder_run_data}")
     cfg, root = load_train_config(args.config)
     examples, _ = collect_examples(cfg, root)
     splits = config_splits(cfg, examples)
