@@ -14,8 +14,9 @@ pytest.importorskip("transformers")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training" / "encoder"))
 
 from _common import base_state, build_model, load_chunks, save_chunks  # noqa: E402
-from finetune import FROZEN, batches, label_weights, train  # noqa: E402
+from finetune import FROZEN, batches, label_weights, new_and_replay, train  # noqa: E402
 from prepare import quantize_rows  # noqa: E402
+from tiny_base import tiny_base as _tiny_base  # noqa: E402
 
 
 def test_per_row_int8_is_within_half_a_step() -> None:
@@ -60,34 +61,6 @@ def test_batches_cover_every_row_once_with_similar_lengths() -> None:
     assert spread < 20  # sorted within pools, unlike a random split (~90)
 
 
-def _tiny_base(path: Path, layers: int = 4) -> Path:
-    """A base directory like prepare.py writes, for a 4-layer, 8-wide BERT."""
-    from transformers import BertConfig, BertModel
-
-    doc = {
-        "vocab_size": 30,
-        "hidden_size": 8,
-        "num_hidden_layers": layers,
-        "num_attention_heads": 2,
-        "intermediate_size": 16,
-        "max_position_embeddings": 32,
-    }
-    path.mkdir()
-    (path / "config.json").write_text(json.dumps(doc), "utf-8")
-    torch.manual_seed(0)
-    arrays = {}
-    for name, w in BertModel(BertConfig(**doc), add_pooling_layer=False).state_dict().items():
-        if not w.is_floating_point():
-            continue
-        if w.ndim == 2:
-            q, scale = quantize_rows(w.numpy())
-            arrays[f"{name}::q"], arrays[f"{name}::scale"] = q, scale
-        else:
-            arrays[name] = w.numpy()
-    np.savez(path / "weights_int8.npz", **arrays)
-    return path
-
-
 def test_build_model_keeps_the_first_layers_of_the_base(tmp_path: Path) -> None:
     base = _tiny_base(tmp_path / "base")
     state = base_state(base)
@@ -119,6 +92,32 @@ def test_word_embeddings_are_frozen_unless_asked(tmp_path: Path, train_embedding
     assert changed == train_embeddings and len(losses) == 1
 
 
+def test_loss_balance_comes_from_the_weight_rows_not_the_subset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    import finetune
+
+    seen: list[np.ndarray] = []
+
+    def spy(labels: list[str], y: np.ndarray, known: np.ndarray, w: np.ndarray) -> np.ndarray:
+        seen.append(y)
+        return label_weights(labels, y, known, w)
+
+    monkeypatch.setattr(finetune, "label_weights", spy)
+    base = _tiny_base(tmp_path / "base", layers=1)
+    args = argparse.Namespace(
+        base=base, layers=0, seed=0, lr=1e-3, head_lr=1e-3, epochs=1, batch=4,
+        train_embeddings=False, init=None, train_top=0,
+    )  # fmt: skip
+    ids = [[1, 5, 6, 2] for _ in range(8)]
+    rows = [{"y": [int(i < 2), 0], "known": [1, 1], "w": 1.0} for i in range(8)]
+    subset = np.array([0, 1, 2, 3])  # half unsafe; all eight rows: a quarter
+    train(args, ["unsafe", "J1"], ids, rows, subset, torch.device("cpu"), np.arange(8))
+    assert seen[-1].shape[0] == 8 and seen[-1][:, 0].mean() == 0.25
+
+
 def test_continued_training_starts_from_a_run_and_moves_only_the_top(tmp_path: Path) -> None:
     import argparse
 
@@ -144,12 +143,34 @@ def test_continued_training_starts_from_a_run_and_moves_only_the_top(tmp_path: P
             assert torch.allclose(after[name], before[name], atol=1e-3) == frozen, name
 
 
+def test_new_and_replay_takes_every_new_row_and_a_seeded_sample_of_the_old(tmp_path: Path) -> None:
+    import gzip
+
+    old = tmp_path / "old.jsonl.gz"
+    with gzip.open(old, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps({"labels": ["unsafe"]}) + "\n")
+        for i in range(10):
+            handle.write(json.dumps({"text": f"old {i}"}) + "\n")
+    rows = [{"text": f"old {i}"} for i in range(10)] + [{"text": f"new {i}"} for i in range(4)]
+    train_idx = np.array([0, 1, 2, 3, 4, 5, 6, 10, 11, 12])  # rows 7-9 and 13: other splits
+    picked = new_and_replay(rows, train_idx, old, replay=3, seed=0)
+    assert {10, 11, 12} <= set(picked.tolist()) and 13 not in picked
+    old_picked = [i for i in picked if i < 10]
+    assert len(old_picked) == 3 and set(old_picked) <= set(range(7))
+    assert picked.tolist() == sorted(set(picked.tolist()))
+    assert new_and_replay(rows, train_idx, old, replay=3, seed=0).tolist() == picked.tolist()
+    assert len(new_and_replay(rows, train_idx, old, replay=50, seed=0)) == len(train_idx)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
         (["--train-top", "5"], "--train-top must be 0 (all) to 4, not 5"),
         (["--layers", "2", "--train-top", "3"], "--train-top must be 0 (all) to 2, not 3"),
         (["--init", "RUN", "--loso", "repo"], "--loso needs fresh models"),
+        (["--new-since", "OLD"], "--new-since continues a run: it needs --init"),
+        (["--replay", "10"], "--replay needs --new-since"),
+        (["--init", "RUN", "--new-since", "OLD"], "--new-since: no such file: OLD"),
     ],
 )
 def test_finetune_refuses_inconsistent_options(

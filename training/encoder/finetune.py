@@ -92,6 +92,21 @@ def pad(ids: list[list[int]], idx: np.ndarray, device: torch.device) -> tuple[to
     return torch.from_numpy(x).to(device), torch.from_numpy(m).to(device)
 
 
+def new_and_replay(
+    rows: list[dict[str, Any]], train_idx: np.ndarray, old_data: Path, replay: int, seed: int
+) -> np.ndarray:
+    """The training rows whose text is not in ``old_data``, plus ``replay`` of the others drawn at
+    random (seeded): a cheap continued run that learns the new rows without drifting away from
+    the old ones."""
+    _, old_rows = read_rows(old_data, None)
+    seen = {r["text"] for r in old_rows}
+    is_new = np.array([rows[i]["text"] not in seen for i in train_idx])
+    old_idx = train_idx[~is_new]
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(old_idx, size=min(replay, len(old_idx)), replace=False)
+    return np.sort(np.concatenate([train_idx[is_new], picked]))
+
+
 def train(
     args: argparse.Namespace,
     labels: list[str],
@@ -99,9 +114,11 @@ def train(
     rows: list[dict[str, Any]],
     idx: np.ndarray,
     device: torch.device,
+    weight_idx: np.ndarray | None = None,
 ) -> tuple[torch.nn.Module, list[float]]:
     """Fine-tune a model (fresh, or from ``--init``) on the rows ``idx``; returns it and the mean
-    loss per epoch."""
+    loss per epoch. The class-balancing loss weights come from the rows ``weight_idx`` (default
+    ``idx``), so that a continued run on a subset keeps the full data's balance."""
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     model = build_model(args.base, len(labels), args.layers)
@@ -122,7 +139,15 @@ def train(
     y = np.array([rows[i]["y"] for i in idx], dtype=np.float32)
     known = np.array([rows[i]["known"] for i in idx], dtype=np.float32)
     w = np.array([rows[i]["w"] for i in idx], dtype=np.float32)
-    lw = torch.from_numpy(label_weights(labels, y, known, w)).to(device)
+    wi = idx if weight_idx is None else weight_idx
+    lw = torch.from_numpy(
+        label_weights(
+            labels,
+            np.array([rows[i]["y"] for i in wi], dtype=np.float32),
+            np.array([rows[i]["known"] for i in wi], dtype=np.float32),
+            np.array([rows[i]["w"] for i in wi], dtype=np.float32),
+        )
+    ).to(device)
     y_t, known_t, w_t = (torch.from_numpy(a).to(device) for a in (y, known, w))
     lengths = np.array([len(ids[i]) for i in idx])
     head = [p for n, p in model.named_parameters() if n.startswith("head.")]
@@ -233,6 +258,20 @@ def main() -> None:
         default=0,
         help="train only the top N transformer layers and the head (0: all but the embeddings)",
     )
+    parser.add_argument(
+        "--new-since",
+        type=Path,
+        default=None,
+        help="with --init: train only on the training rows absent from this older data.jsonl.gz "
+        "(matched by text), plus --replay rows drawn at random from the others",
+    )
+    parser.add_argument(
+        "--replay",
+        type=int,
+        default=0,
+        help="with --new-since: this many already-seen training rows to rehearse (keeps the "
+        "continued run from forgetting them)",
+    )
     parser.add_argument("--loso", default="", help="comma-separated sources to hold out")
     parser.add_argument("--budget", type=float, default=1e9, help="seconds; skip LOSO past it")
     parser.add_argument(
@@ -249,6 +288,12 @@ def main() -> None:
         parser.error(f"--train-top must be 0 (all) to {args.layers or depth}, not {args.train_top}")
     if args.init and args.loso:
         parser.error("--loso needs fresh models: the --init run has already seen every source")
+    if args.new_since and not args.init:
+        parser.error("--new-since continues a run: it needs --init")
+    if args.replay and not args.new_since:
+        parser.error("--replay needs --new-since")
+    if args.new_since and not args.new_since.is_file():
+        parser.error(f"--new-since: no such file: {args.new_since}")
     start = time.perf_counter()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -270,8 +315,12 @@ def main() -> None:
     estimate = 0.0
     if not args.no_main:
         t0 = time.perf_counter()
-        tr = np.flatnonzero(split == "train")
-        model, losses = train(args, labels, ids, rows, tr, device)
+        tr = all_train = np.flatnonzero(split == "train")
+        if args.new_since:
+            tr = new_and_replay(rows, all_train, args.new_since, args.replay, args.seed)
+            report["train_rows"] = len(tr)
+            print(f"{len(tr)} training rows (new since {args.new_since} + replay)", flush=True)
+        model, losses = train(args, labels, ids, rows, tr, device, all_train)
         cal, test = np.flatnonzero(split == "calibration"), np.flatnonzero(split == "test")
         logits = {
             "cal": predict(model, ids, cal, device),
