@@ -3,7 +3,6 @@ run end to end on a tiny model on the CPU."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import subprocess
@@ -21,42 +20,9 @@ ENCODER = Path(__file__).resolve().parents[2] / "training" / "encoder"
 sys.path.insert(0, str(ENCODER))
 
 from select_run import select  # noqa: E402
-from tiny_base import tiny_base  # noqa: E402
+from tiny_base import tiny_base, tiny_data, tiny_tokenizer  # noqa: E402
 
 LABELS = ["unsafe", "J1"]
-
-
-def _data(path: Path, n: int = 48) -> Path:
-    """A data.jsonl.gz like prepare.py writes: two sources, three splits."""
-    rng = np.random.default_rng(0)
-    with gzip.open(path, "wt", encoding="utf-8") as handle:
-        handle.write(json.dumps({"labels": LABELS}) + "\n")
-        for i in range(n):
-            unsafe = i % 2
-            words = [f"w{unsafe}"] + [f"w{k}" for k in rng.integers(2, 20, size=4)]
-            row = {
-                "text": " ".join(words),
-                "split": ("train", "train", "calibration", "test", "calibration")[i % 5],
-                "y": [unsafe, 0],
-                "known": [1, 1],
-                "w": 1.0,
-                "source": "a" if i % 3 else "b",
-                "lang": "en",
-                "direction": "prompt",
-            }
-            handle.write(json.dumps(row) + "\n")
-    return path
-
-
-def _tokenizer(base: Path) -> None:
-    from tokenizers import Tokenizer
-    from tokenizers.models import WordLevel
-    from tokenizers.pre_tokenizers import Whitespace
-
-    vocab = {"[UNK]": 0, **{f"w{k}": k + 1 for k in range(25)}}
-    tok = Tokenizer(WordLevel(vocab, unk_token="[UNK]"))
-    tok.pre_tokenizer = Whitespace()  # type: ignore[assignment]
-    tok.save(str(base / "tokenizer.json"))
 
 
 def _calibration_logits(run: Path, z: list[float]) -> Path:
@@ -68,7 +34,9 @@ def _calibration_logits(run: Path, z: list[float]) -> Path:
 
 
 def test_select_chooses_on_the_calibration_split_only(tmp_path: Path) -> None:
-    data = _data(tmp_path / "data.jsonl.gz", n=8)  # calibration rows 2, 4, 7: safe, safe, unsafe
+    data = tiny_data(
+        tmp_path / "data.jsonl.gz", n=8
+    )  # calibration rows 2, 4, 7: safe, safe, unsafe
     good = _calibration_logits(tmp_path / "good", [-1.0, -1.0, 1.0])
     bad = _calibration_logits(tmp_path / "bad", [1.0, -1.0, -1.0])
     best, scores = select(data, [bad, good], unsafe_column=0)
@@ -76,7 +44,7 @@ def test_select_chooses_on_the_calibration_split_only(tmp_path: Path) -> None:
 
 
 def test_select_refuses_logits_of_another_data_file(tmp_path: Path) -> None:
-    data = _data(tmp_path / "data.jsonl.gz", n=8)
+    data = tiny_data(tmp_path / "data.jsonl.gz", n=8)
     other = _calibration_logits(tmp_path / "other", [1.0, 1.0])
     with pytest.raises(SystemExit, match="2 calibration logits for 3 rows"):
         select(data, [other], unsafe_column=0)
@@ -85,8 +53,8 @@ def test_select_refuses_logits_of_another_data_file(tmp_path: Path) -> None:
 def test_gpu_round_trains_chooses_merges_and_packs(tmp_path: Path) -> None:
     data_dir = tmp_path / "prepared"
     data_dir.mkdir()
-    _data(data_dir / "data.jsonl.gz")
-    _tokenizer(tiny_base(data_dir / "base", layers=2))
+    tiny_data(data_dir / "data.jsonl.gz")
+    tiny_tokenizer(tiny_base(data_dir / "base", layers=2))
     out = tmp_path / "out"
     env = {**os.environ, "PYTHON": sys.executable, "LOSO": "a b", "EPOCHS": "2"}
     done = subprocess.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -36,3 +37,37 @@ def tiny_base(path: Path, layers: int = 4) -> Path:
             arrays[name] = w.numpy()
     np.savez(path / "weights_int8.npz", **arrays)
     return path
+
+
+def tiny_data(path: Path, n: int = 48) -> Path:
+    """A data.jsonl.gz like prepare.py writes: two sources, three splits."""
+    rng = np.random.default_rng(0)
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps({"labels": ["unsafe", "J1"]}) + "\n")
+        for i in range(n):
+            unsafe = i % 2
+            words = [f"w{unsafe}"] + [f"w{k}" for k in rng.integers(2, 20, size=4)]
+            row = {
+                "text": " ".join(words),
+                "split": ("train", "train", "calibration", "test", "calibration")[i % 5],
+                "y": [unsafe, 0],
+                "known": [1, 1],
+                "w": 1.0,
+                "source": "a" if i % 3 else "b",
+                "lang": "en",
+                "direction": "prompt",
+            }
+            handle.write(json.dumps(row) + "\n")
+    return path
+
+
+def tiny_tokenizer(base: Path) -> None:
+    """A word-level tokenizer over the tiny vocabulary (w0..w24), saved into ``base``."""
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+
+    vocab = {"[UNK]": 0, **{f"w{k}": k + 1 for k in range(25)}}
+    tok = Tokenizer(WordLevel(vocab, unk_token="[UNK]"))
+    tok.pre_tokenizer = Whitespace()  # type: ignore[assignment]
+    tok.save(str(base / "tokenizer.json"))
