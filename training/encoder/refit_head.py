@@ -17,6 +17,7 @@ new head), for ``export.py``; choose with ``select_run.py`` like any candidate.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -108,14 +109,15 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     cache = args.out / "features.npz"
     texts = [r["text"] for r in rows]
-    if cache.is_file() and np.load(cache)["n"] == len(rows):
+    key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()  # rows and their order
+    if cache.is_file() and str(np.load(cache)["key"]) == key:
         features = np.load(cache)["features"]
     else:
         tok = Tokenizer.from_file(str(args.base / "tokenizer.json"))
         tok.no_padding()
         tok.enable_truncation(args.max_len)
         features = pooled_features(model, [e.ids for e in tok.encode_batch(texts)])
-        np.savez(cache, features=features, n=len(rows))
+        np.savez(cache, features=features, key=key)
     split = np.array([r["split"] for r in rows])
     y = np.array([r["y"] for r in rows], dtype=np.float32)
     known = np.array([r["known"] for r in rows], dtype=np.float32)
