@@ -25,6 +25,7 @@ from typing import Any
 
 from gardefou import Guard
 from gardefou.model._dataset import text_group
+from gardefou.model._sources import load_refusal_direction
 from gardefou.model._train import collect_examples, load_train_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,14 +41,9 @@ def unseen_instructions(config: Path) -> list[str]:
     cfg, root = load_train_config(config)
     examples, _ = collect_examples(cfg, root)
     trained = {text_group(ex.text) for ex in examples}
-    folder = (root / cfg.shared_data).resolve() / "refusal_direction"
-    rows: list[str] = []
-    for split in ("train", "val", "test"):
-        rows += [
-            r["instruction"] for r in json.loads((folder / f"harmless_{split}.json").read_text())
-        ]
+    alpaca = load_refusal_direction((root / cfg.shared_data).resolve())
     out, seen = [], set()
-    for text in rows:
+    for text in (ex.text for ex in alpaca if ex.source == "alpaca_benign"):
         key = text_group(text)
         if text and key not in trained and key not in seen:
             seen.add(key)

@@ -39,7 +39,7 @@ def test_select_chooses_on_the_calibration_split_only(tmp_path: Path) -> None:
     )  # calibration rows 2, 4, 7: safe, safe, unsafe
     good = _calibration_logits(tmp_path / "good", [-1.0, -1.0, 1.0])
     bad = _calibration_logits(tmp_path / "bad", [1.0, -1.0, -1.0])
-    best, scores = select(data, [bad, good], unsafe_column=0)
+    best, scores = select(data, [bad, good])
     assert best == good and scores == {bad: 0.0, good: 1.0}
 
 
@@ -47,7 +47,7 @@ def test_select_refuses_logits_of_another_data_file(tmp_path: Path) -> None:
     data = tiny_data(tmp_path / "data.jsonl.gz", n=8)
     other = _calibration_logits(tmp_path / "other", [1.0, 1.0])
     with pytest.raises(SystemExit, match="2 calibration logits for 3 rows"):
-        select(data, [other], unsafe_column=0)
+        select(data, [other])
 
 
 def test_gpu_round_trains_chooses_merges_and_packs(tmp_path: Path) -> None:

@@ -20,10 +20,8 @@ CPU, hours (a continued run, ``--init RUN --train-top 2``, one epoch: about 20 m
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import math
-import random
 import sys
 import time
 from pathlib import Path
@@ -35,19 +33,9 @@ from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import build_model, layer_of, load_chunks, save_chunks
+from _data import read_rows, row_arrays
 
 FROZEN = "bert.embeddings.word_embeddings.weight"
-
-
-def read_rows(path: Path, limit: int | None) -> tuple[list[str], list[dict[str, Any]]]:
-    """The label names and the rows of ``data.jsonl.gz``."""
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        labels = json.loads(handle.readline())["labels"]
-        rows = [json.loads(line) for line in handle]
-    if limit:
-        random.Random(0).shuffle(rows)
-        rows = rows[:limit]
-    return labels, rows
 
 
 def label_weights(labels: list[str], y: np.ndarray, known: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -90,6 +78,20 @@ def pad(ids: list[list[int]], idx: np.ndarray, device: torch.device) -> tuple[to
         x[r, : len(ids[i])] = ids[i]
         m[r, : len(ids[i])] = 1
     return torch.from_numpy(x).to(device), torch.from_numpy(m).to(device)
+
+
+def weighted_loss(
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    known: torch.Tensor,
+    w: torch.Tensor,
+    loss_weights: torch.Tensor,
+) -> torch.Tensor:
+    """The training loss: binary cross-entropy per label, class-balanced by ``loss_weights``
+    (``label_weights``), masked where a label is unknown, averaged with the source weights."""
+    raw = torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    cls_w = loss_weights[1] * target + loss_weights[0] * (1 - target)
+    return ((raw * cls_w * known).sum(1) * w).sum() / w.sum()
 
 
 def new_and_replay(
@@ -136,18 +138,9 @@ def train(
         for name, param in model.named_parameters():
             if name.startswith("bert.") and layer_of(name) < depth - args.train_top:
                 param.requires_grad_(False)  # embeddings are layer -1: always frozen here
-    y = np.array([rows[i]["y"] for i in idx], dtype=np.float32)
-    known = np.array([rows[i]["known"] for i in idx], dtype=np.float32)
-    w = np.array([rows[i]["w"] for i in idx], dtype=np.float32)
-    wi = idx if weight_idx is None else weight_idx
-    lw = torch.from_numpy(
-        label_weights(
-            labels,
-            np.array([rows[i]["y"] for i in wi], dtype=np.float32),
-            np.array([rows[i]["known"] for i in wi], dtype=np.float32),
-            np.array([rows[i]["w"] for i in wi], dtype=np.float32),
-        )
-    ).to(device)
+    y, known, w = row_arrays(rows, idx)
+    balance = (y, known, w) if weight_idx is None else row_arrays(rows, weight_idx)
+    lw = torch.from_numpy(label_weights(labels, *balance)).to(device)
     y_t, known_t, w_t = (torch.from_numpy(a).to(device) for a in (y, known, w))
     lengths = np.array([len(ids[i]) for i in idx])
     head = [p for n, p in model.named_parameters() if n.startswith("head.")]
@@ -172,13 +165,7 @@ def train(
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
                 logits = model(x, m)
             logits = logits.float()
-            target = y_t[bt]
-            raw = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, target, reduction="none"
-            )
-            cls_w = lw[1] * target + lw[0] * (1 - target)
-            loss = (raw * cls_w * known_t[bt]).sum(1) * w_t[bt]
-            loss = loss.sum() / w_t[bt].sum()
+            loss = weighted_loss(logits, y_t[bt], known_t[bt], w_t[bt], lw)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)

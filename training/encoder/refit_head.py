@@ -30,7 +30,8 @@ from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import build_model, load_chunks, save_chunks
-from finetune import FROZEN, label_weights, pad, quick_metrics, read_rows
+from _data import read_rows, row_arrays
+from finetune import FROZEN, label_weights, pad, quick_metrics, weighted_loss
 
 
 @torch.inference_mode()
@@ -74,10 +75,7 @@ def fit_head(
     bias = torch.from_numpy(init[1]).clone().requires_grad_(True)
     opt = torch.optim.Adam([weight, bias], lr=lr)
     for _ in range(steps):
-        logits = x @ weight.T + bias
-        raw = torch.nn.functional.binary_cross_entropy_with_logits(logits, yt, reduction="none")
-        cls_w = lw[1] * yt + lw[0] * (1 - yt)
-        loss = ((raw * cls_w * kt).sum(1) * wt).sum() / wt.sum()
+        loss = weighted_loss(x @ weight.T + bias, yt, kt, wt, lw)
         loss = loss + l2 * ((weight - w0) ** 2).sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
@@ -100,7 +98,7 @@ def main() -> None:
     for path, what in ((args.data, "--data"), (args.run / "encoder.json", "--run")):
         if not path.is_file():
             parser.error(f"{what}: no such file: {path}")
-    labels, rows = read_rows(args.data, None)
+    labels, rows = read_rows(args.data)
     model = build_model(args.base, len(labels))
     missing, unexpected = model.load_state_dict(load_chunks(args.run, "encoder"), strict=False)
     if unexpected or [k for k in missing if k != FROZEN]:
@@ -110,8 +108,9 @@ def main() -> None:
     cache = args.out / "features.npz"
     texts = [r["text"] for r in rows]
     key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()  # rows and their order
-    if cache.is_file() and str(np.load(cache)["key"]) == key:
-        features = np.load(cache)["features"]
+    cached = dict(np.load(cache)) if cache.is_file() else {}
+    if str(cached.get("key")) == key:
+        features = cached["features"]
     else:
         tok = Tokenizer.from_file(str(args.base / "tokenizer.json"))
         tok.no_padding()
@@ -119,9 +118,7 @@ def main() -> None:
         features = pooled_features(model, [e.ids for e in tok.encode_batch(texts)])
         np.savez(cache, features=features, key=key)
     split = np.array([r["split"] for r in rows])
-    y = np.array([r["y"] for r in rows], dtype=np.float32)
-    known = np.array([r["known"] for r in rows], dtype=np.float32)
-    w = np.array([r["w"] for r in rows], dtype=np.float32)
+    y, known, w = row_arrays(rows, np.arange(len(rows)))
     tr = split == "train"
     old = (model.head.weight.detach().numpy(), model.head.bias.detach().numpy())
     weight, bias = fit_head(

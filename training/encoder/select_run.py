@@ -12,23 +12,24 @@ and the chosen one; with ``--write FILE`` also writes the chosen run's path ther
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import read_rows
 
-def calibration_targets(data: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The ``unsafe`` targets and known-mask of the calibration rows of ``data.jsonl.gz``."""
-    with gzip.open(data, "rt", encoding="utf-8") as handle:
-        labels = json.loads(handle.readline())["labels"]
-        rows = [json.loads(line) for line in handle]
+
+def calibration_targets(data: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    """The ``unsafe`` targets and known-mask of the calibration rows of ``data.jsonl.gz``, and
+    the ``unsafe`` column."""
+    labels, rows = read_rows(data)
     u = labels.index("unsafe")
     cal = [r for r in rows if r["split"] == "calibration"]
     if not cal:
         raise SystemExit(f"{data}: no calibration rows")
-    return np.array([r["y"][u] for r in cal]), np.array([r["known"][u] > 0 for r in cal])
+    return np.array([r["y"][u] for r in cal]), np.array([r["known"][u] > 0 for r in cal]), u
 
 
 def calibration_f1(run: Path, y: np.ndarray, known: np.ndarray, u: int) -> float:
@@ -47,10 +48,10 @@ def calibration_f1(run: Path, y: np.ndarray, known: np.ndarray, u: int) -> float
     return 2 * tp / max(1, int(flagged.sum()) + int(truth.sum()))
 
 
-def select(data: Path, runs: list[Path], unsafe_column: int) -> tuple[Path, dict[Path, float]]:
+def select(data: Path, runs: list[Path]) -> tuple[Path, dict[Path, float]]:
     """The run with the highest calibration F1 (the first one on ties) and every run's F1."""
-    y, known = calibration_targets(data)
-    scores = {run: calibration_f1(run, y, known, unsafe_column) for run in runs}
+    y, known, u = calibration_targets(data)
+    scores = {run: calibration_f1(run, y, known, u) for run in runs}
     best = max(runs, key=lambda run: scores[run])
     return best, scores
 
@@ -67,9 +68,7 @@ def main() -> None:
     missing = [str(run) for run in args.runs if not (run / "logits.npz").is_file()]
     if missing:
         parser.error(f"no logits.npz in: {', '.join(missing)}")
-    with gzip.open(args.data, "rt", encoding="utf-8") as handle:
-        unsafe_column = json.loads(handle.readline())["labels"].index("unsafe")
-    best, scores = select(args.data, args.runs, unsafe_column)
+    best, scores = select(args.data, args.runs)
     for run, f1 in scores.items():
         print(f"{run}: calibration unsafe F1 {f1:.4f}")
     print(f"chosen: {best}")
