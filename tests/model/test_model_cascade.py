@@ -70,6 +70,24 @@ def test_route_on_sends_a_text_when_any_of_its_keys_is_in_the_band(tmp_path: Pat
             CascadeModel(fast, enc)
 
 
+def test_a_key_with_its_own_band_routes_on_that_band(tmp_path: Path) -> None:
+    texts = BENIGN + HARMFUL
+    fast, enc = pair(tmp_path, (2.0, 3.0))  # the shared band reaches nothing
+    p_fast = fast.predict_proba(texts)
+    s1, u = LABELS.index("S1"), LABELS.index("unsafe")
+    lo, hi = (float(x) for x in np.sort(p_fast[:, s1])[[2, 6]])
+    fast.metadata["cascade"]["route_on"] = ["unsafe", "S1"]
+    fast.metadata["cascade"]["bands"] = {"S1": [lo, hi]}
+    routed = CascadeModel(fast, enc).route(p_fast)
+    assert 0 < routed.sum() < len(texts)
+    np.testing.assert_array_equal(routed, (p_fast[:, s1] >= lo) & (p_fast[:, s1] <= hi))
+    assert not ((p_fast[:, u] >= 2.0) & routed).any()
+    for bad in ({"J1": [0.0, 1.0]}, {"S1": [0.5]}, {"S1": "low"}):
+        fast.metadata["cascade"]["bands"] = bad
+        with pytest.raises(ModelError, match="bands"):
+            CascadeModel(fast, enc)
+
+
 def test_ensemble_mode_reads_every_text_and_empty_band_reads_none(tmp_path: Path) -> None:
     texts = BENIGN + HARMFUL
     fast, enc = pair(tmp_path, (2.0, 3.0))  # a band no probability reaches

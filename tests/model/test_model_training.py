@@ -187,6 +187,10 @@ def test_config_with_cascade_fits_the_ensemble_against_the_encoder(
     assert report["routed_fraction_calibration"] == 1.0 and "overall" in report
     p = CascadeModel(fast, load_encoder(out)).predict_proba(["how do I kill my boss", "a cake"])
     assert p.shape == (2, len(fast.labels)) and np.all((p >= 0) & (p <= 1))
+    for i, cascade in enumerate(({"bands": {"J1": [0.0, 0.5]}}, {"band": [0.9, 0.1]})):
+        wrong = _config(tmp_path / f"wrong{i}", shared_dir, cascade=cascade)
+        with pytest.raises(ConfigError, match="band"):
+            train_from_config(wrong)
     bad = _config(tmp_path / "bad", shared_dir, cascade={"route_on": ["unsafe", "S99"]})
     write_tiny_encoder(tmp_path / "bad/project/src/gardefou/model/artifacts")
     with pytest.raises(ConfigError, match="route_on"):

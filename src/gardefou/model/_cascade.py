@@ -2,7 +2,7 @@
 
 Every text is scored by the fast tier. A text whose fast probability for any of the routing keys
 (``route_on``: ``unsafe`` by default; the shipped model also routes on J1 and J2) lies inside the
-band (inclusive) also goes through the encoder tier (``_encoder``), and its scores become an
+band (inclusive; ``bands`` may give a key its own) also goes through the encoder tier (``_encoder``), and its scores become an
 ensemble of both: per label, ``sigmoid(a * mean(logit(p_fast), logit(p_encoder)) + b)``, with
 ``(a, b)`` fitted on the calibration split. The ensemble beats either tier alone on every
 held-out measure we have, and the band keeps the encoder's cost to the texts that need it.
@@ -90,14 +90,24 @@ class CascadeModel:
             raise ModelError(f"invalid cascade settings in the fast tier (route_on {keys!r})")
         self.route_on = [str(k) for k in keys]
         self._route_cols = [fast.labels.index(k) for k in self.route_on]
+        bands = settings.get("bands") or {}
+        try:
+            self.bands = {k: (float(bands[k][0]), float(bands[k][1])) for k in bands}
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ModelError(f"invalid cascade settings in the fast tier (bands: {exc})") from None
+        if any(k not in self.route_on for k in self.bands):
+            raise ModelError(f"invalid cascade settings in the fast tier (bands {bands!r})")
+        per_key = [self.bands.get(k, self.band) for k in self.route_on]
+        self._route_lo = np.array([b[0] for b in per_key], dtype=np.float32)
+        self._route_hi = np.array([b[1] for b in per_key], dtype=np.float32)
 
     def route(self, fast_probs: np.ndarray) -> np.ndarray:
-        """Boolean mask of the rows the encoder sees (a ``route_on`` score inside the band)."""
+        """Boolean mask of the rows the encoder sees (a ``route_on`` score inside its band:
+        ``bands[key]`` where the settings give one, else ``band``)."""
         if self.mode == "ensemble":
             return np.ones(len(fast_probs), dtype=bool)
-        lo, hi = self.band
         p = fast_probs[:, self._route_cols]
-        return np.asarray(((p >= lo) & (p <= hi)).any(axis=1))
+        return np.asarray(((p >= self._route_lo) & (p <= self._route_hi)).any(axis=1))
 
     def combine(self, p_fast: np.ndarray, p_encoder: np.ndarray) -> np.ndarray:
         """The cascade's scores from both tiers' scores of the same texts: ``p_fast`` before

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gardefou.config import load_config_file
 from gardefou.errors import ConfigError, InputError
@@ -32,12 +32,23 @@ Progress = Callable[[str], None]
 
 class CascadeSettings(BaseModel):
     """``cascade:`` settings: a text goes to the encoder too when the fast tier's score of any
-    ``route_on`` key lies in the ``band``."""
+    ``route_on`` key lies in its band: ``bands[key]`` where given, else ``band``."""
 
     model_config = ConfigDict(extra="forbid")
 
     band: tuple[float, float] = (0.1, 0.9)
     route_on: list[str] = Field(default_factory=lambda: ["unsafe"], min_length=1)
+    bands: dict[str, tuple[float, float]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_bands(self) -> CascadeSettings:
+        for key, (lo, hi) in [("band", self.band), *self.bands.items()]:
+            if not 0.0 <= lo <= hi <= 1.0:
+                raise ValueError(f"cascade band of {key} must satisfy 0 <= low <= high <= 1")
+        extra = sorted(set(self.bands) - set(self.route_on))
+        if extra:
+            raise ValueError(f"cascade.bands names keys that are not in route_on: {extra}")
+        return self
 
 
 class TrainConfig(BaseModel):
@@ -244,6 +255,7 @@ def fit_cascade(
     model.metadata["cascade"] = {
         "band": [lo, hi],
         "route_on": list(cfg.cascade.route_on),
+        "bands": {k: [a, b] for k, (a, b) in cfg.cascade.bands.items()},
         "calibration": {k: [round(a, 6), round(b, 6)] for k, (a, b) in calibration.items()},
         "encoder": encoder.fingerprint,
     }
