@@ -2,9 +2,10 @@
 
 Every text is scored by the fast tier. A text whose fast probability for any of the routing keys
 (``route_on``: ``unsafe`` by default; the shipped model also routes on J1 and J2) lies inside the
-band (inclusive; ``bands`` may give a key its own) also goes through the encoder tier (``_encoder``), and its scores become an
-ensemble of both: per label, ``sigmoid(a * mean(logit(p_fast), logit(p_encoder)) + b)``, with
-``(a, b)`` fitted on the calibration split. The ensemble beats either tier alone on every
+band (inclusive; ``bands`` may give a key its own) also goes through the encoder tier
+(``_encoder``), and its scores become an ensemble of both: per label,
+``sigmoid(a * mean(logit(p_fast), logit(p_encoder)) + b)``, with ``(a, b)`` fitted on the
+calibration split. The ensemble beats either tier alone on every
 held-out measure we have, and the band keeps the encoder's cost to the texts that need it.
 Mode ``ensemble`` sends every text through both tiers (best quality, encoder speed).
 
