@@ -63,3 +63,18 @@ def test_lowest_threshold_respects_the_budget() -> None:
     assert lowest_threshold(scores, 0.01) == 0.95  # clipped
     assert lowest_threshold(np.array([]), 0.1) == 0.5
     assert lowest_threshold(np.zeros(10), 0.5) == 0.05  # clipped
+
+
+def test_surrogate_code_points_are_made_well_formed() -> None:
+    # json.loads turns a "\ud800" escape into a lone surrogate, which no UTF codec encodes
+    from gardefou.model._features import well_formed
+
+    assert well_formed("a \ud83d\udca3 b") == "a \U0001f4a3 b"  # a pair is the character
+    assert well_formed("bomb \ud800 x") == "bomb \ufffd x"  # a lone half is U+FFFD
+    assert well_formed("plain café") == "plain café"
+    f = Featurizer(SPEC)
+    coef = np.random.default_rng(2).standard_normal((SPEC.n_features, 2)).astype(np.float16)
+    np.testing.assert_allclose(
+        f.dot(["bomb \ud800 x", "\udcff"], coef), f.dot(["bomb \ufffd x", "\ufffd"], coef)
+    )
+    assert normalize_text("Bomb \ud800", SPEC) == "bomb \ufffd"

@@ -23,6 +23,7 @@ import numpy as np
 
 from gardefou.errors import MissingDependencyError, ModelError
 from gardefou.model._artifact import sha256_file
+from gardefou.model._features import well_formed
 
 ENCODER_JSON = "encoder.json"
 ENCODER_FORMAT = 1
@@ -112,7 +113,8 @@ class EncoderTier:
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         if not texts:
             return out
-        ids = [encoding.ids for encoding in self.tokenizer().encode_batch(list(texts))]
+        clean = [well_formed(t) for t in texts]  # lone surrogates: the tokenizer refuses them
+        ids = [encoding.ids for encoding in self.tokenizer().encode_batch(clean)]
         threads = _threads()
         session = self._session(threads if len(ids) == 1 else 1)
 

@@ -80,8 +80,19 @@ def _truncate(text: str, spec: FeatureSpec) -> str:
     return text
 
 
+def well_formed(text: str) -> str:
+    """``text`` without surrogate code points: a high + low pair becomes the character it encodes,
+    a lone half becomes U+FFFD. Python strings can carry them (``json.loads`` accepts a lone
+    ``\\ud800`` escape), and no UTF codec encodes them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
 def _normalize_joined(text: str) -> str:
-    text = unicodedata.normalize("NFKD", _CONTROL.sub(" ", text).lower())
+    text = unicodedata.normalize("NFKD", _CONTROL.sub(" ", well_formed(text)).lower())
     return _SPACES.sub(" ", _COMBINING.sub("", text))
 
 
