@@ -32,6 +32,9 @@ from typing import Any
 
 import httpx
 
+# Throughput is measured on the model, not served from the encoder's cache of recent texts.
+os.environ["GARDEFOU_ENCODER_CACHE"] = "0"
+
 RESULTS = Path(__file__).resolve().parent / "results" / "gateway_overhead.json"
 BODY = {
     "model": "stub-model",

@@ -7,8 +7,12 @@ import + load + first score) and peak RSS, for the fast tier, the cascade and a 
 The build machine is shared, so each figure is given twice: wall-clock, and CPU time of this
 process (``time.process_time``), which is what an idle machine would show. Prompts: the repo's
 hand-written texts (training/data/*.jsonl, no shared data needed) that fall in the held-out test
-split, so that the cascade routes as many texts to the encoder as on unseen data.
-Writes bench/results/guard_speed.json.
+split, so that the cascade routes as many texts to the encoder as on unseen data. The prompts
+repeat to fill the batches, so the encoder's cache of recent texts is switched off for these rows
+(``GARDEFOU_ENCODER_CACHE=0``): they measure the model, not the cache. A last row measures what
+the cache is for: chat conversations, where the client resends every earlier turn and the
+``default`` guard checks each user turn again (``Guard.check_conversation``), with the cache off
+and on. Writes bench/results/guard_speed.json.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+# Before gardefou loads an encoder: the throughput rows must not be served from its cache.
+os.environ["GARDEFOU_ENCODER_CACHE"] = "0"
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -98,6 +105,42 @@ def measure(score: Any, texts: list[str]) -> dict[str, float]:
     }
 
 
+def conversations(texts: list[str], turns: int = 6, chats: int = 30) -> dict[str, Any]:
+    """Requests/s of ``default`` checking chats turn by turn, the encoder cache off, then on.
+
+    Each chat has ``turns`` user messages (distinct held-out prompts, a short assistant reply
+    between them); at every turn the whole conversation so far is checked, as the gateway does
+    with each chat completion request.
+    """
+    from gardefou import Guard
+    from gardefou.detectors.classifier import cached_model
+
+    model = cached_model(None, "cascade")
+    encoder = getattr(model, "encoder", None)
+    unique = list(dict.fromkeys(texts))[: turns * chats]
+    requests = []
+    for c in range(len(unique) // turns):
+        messages: list[dict[str, str]] = []
+        for t in unique[c * turns : (c + 1) * turns]:
+            messages = [*messages, {"role": "user", "content": t}]
+            requests.append(messages)
+            messages = [*messages, {"role": "assistant", "content": "Sure, here you go."}]
+    guard = Guard.from_policy("default")
+    out: dict[str, Any] = {"turns_per_chat": turns, "requests": len(requests)}
+    for name, size in (("cache_off", 0), ("cache_on", 4096)):
+        if encoder is not None:
+            encoder.cache_size = size
+            encoder._cache.clear()
+        start = time.perf_counter()
+        for messages in requests:
+            guard.check_conversation(messages)
+        out[f"requests_per_s_{name}"] = round(len(requests) / (time.perf_counter() - start), 1)
+    if encoder is not None:
+        encoder.cache_size = 0
+        encoder._cache.clear()
+    return out
+
+
 def main() -> None:
     """Run the benchmark, print a table and write the JSON results."""
     from gardefou.detectors.classifier import ClassifierDetector
@@ -128,6 +171,7 @@ def main() -> None:
         row.update(json.loads(out.stdout))
         results[tier] = row
     results["keyword_baseline"] = measure(lambda b: keyword_score(list(b)), texts)
+    results["chat_conversations"] = conversations(texts)
     tmp.unlink()
     out_path = ROOT / "bench/results/guard_speed.json"
     out_path.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
@@ -143,6 +187,12 @@ def main() -> None:
             f"{r.get('cold_load_cpu_s', '–'):>7} {r.get('peak_rss_mb', '–'):>7}"
         )
     print(f"cascade: {results['cascade'].get('routed_fraction')} of the prompts go to the encoder")
+    chat = results["chat_conversations"]
+    print(
+        f"chats of {chat['turns_per_chat']} turns, `default` guard, each request re-checking the "
+        f"conversation: {chat['requests_per_s_cache_off']} requests/s with the encoder cache off, "
+        f"{chat['requests_per_s_cache_on']} with it on"
+    )
     print(f"load average during the run: {results['load_average']}; wrote {out_path}")
 
 

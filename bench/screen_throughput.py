@@ -34,6 +34,9 @@ from typing import Any
 from _peak_rss import own_peak_rss_mb
 from gardefou.screen import GuardSpec, ScreenConfig, analyze_batch, iter_parsed
 
+# Throughput is measured on the model, not served from the encoder's cache of recent texts.
+os.environ["GARDEFOU_ENCODER_CACHE"] = "0"
+
 RESULTS = Path(__file__).resolve().parent / "results" / "screen_throughput.json"
 GUARDS = {"keyword": GuardSpec("default", "gardefou.screen.testing:keyword_guard"),
           "default": GuardSpec("default")}  # fmt: skip

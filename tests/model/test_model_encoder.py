@@ -15,7 +15,10 @@ from gardefou.model._encoder import has_encoder, load_encoder, write_encoder_jso
 from gardefou.taxonomy import SCORE_KEYS
 
 
-def test_scores_follow_the_graph_and_the_calibration(tmp_path: Path) -> None:
+def test_scores_follow_the_graph_and_the_calibration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GARDEFOU_ENCODER_CACHE", "0")  # every call below runs the graph
     assert not has_encoder(tmp_path)
     write_tiny_encoder(tmp_path)
     assert has_encoder(tmp_path)
@@ -40,6 +43,46 @@ def test_scores_follow_the_graph_and_the_calibration(tmp_path: Path) -> None:
     np.testing.assert_array_equal(enc.logits(["\ud800 cake"]), enc.logits(["\ufffd cake"]))
     scored = enc.score(["bomb"])[0]
     assert set(scored) == set(SCORE_KEYS) and scored["unsafe"] > 0.5
+
+
+def test_recent_texts_are_served_from_a_bounded_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tiny_encoder(tmp_path)
+    enc = load_encoder(tmp_path)
+    ran: list[str] = []
+    run = enc._run
+
+    def spy(texts):  # type: ignore[no-untyped-def]
+        ran.extend(texts)
+        return run(texts)
+
+    monkeypatch.setattr(enc, "_run", spy)
+    enc.cache_size = 3
+    first = enc.logits(["cake", "bomb", "cake"])  # a repeat within one call runs once
+    assert ran == ["cake", "bomb"]
+    np.testing.assert_array_equal(first[0], first[2])
+    again = enc.logits(["bomb", "tea", "cake"])  # two hits, one new text
+    assert ran == ["cake", "bomb", "tea"]
+    np.testing.assert_array_equal(again[[0, 2]], first[[1, 0]])
+    lone = enc.logits(["\ud800 lone surrogate", "bread"])  # past the bound: oldest dropped
+    assert len(enc._cache) == 3
+    # a lone surrogate (json.loads accepts "\ud800") is scored as U+FFFD, not an error
+    np.testing.assert_array_equal(lone[0], enc.logits(["\ufffd lone surrogate"])[0])
+    enc.logits(["tea"])
+    enc.logits(["bomb"])  # "bomb" was the least recently used
+    assert ran[-1] == "bomb"
+    # the cached rows are copies: changing a returned array does not change later scores
+    got = enc.logits(["bread"])
+    got[:] = 99.0
+    assert enc.logits(["bread"])[0, 0] != 99.0
+    # GARDEFOU_ENCODER_CACHE=0 turns it off
+    monkeypatch.setenv("GARDEFOU_ENCODER_CACHE", "0")
+    off = load_encoder(tmp_path)
+    assert off.cache_size == 0
+    off.logits(["cake"])
+    off.logits(["cake"])
+    assert len(off._cache) == 0
 
 
 def write_and_load(path: Path, calibration: dict[str, tuple[float, float]]):  # type: ignore[no-untyped-def]

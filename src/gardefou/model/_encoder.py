@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,6 +42,20 @@ def doc_sha(doc: dict[str, Any]) -> str:
     return hashlib.sha256(data.encode("ascii")).hexdigest()
 
 
+CACHE_DEFAULT = 4096
+"""Texts whose encoder logits are kept per loaded tier (``GARDEFOU_ENCODER_CACHE``; 0: off)."""
+
+
+def _cache_size() -> int:
+    raw = os.environ.get("GARDEFOU_ENCODER_CACHE", "")
+    return int(raw) if raw.isdigit() else CACHE_DEFAULT
+
+
+def _text_key(text: str) -> bytes:
+    # surrogatepass: a JSON body may carry lone surrogates, which plain UTF-8 cannot encode
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 def _threads() -> int:
     raw = os.environ.get("GARDEFOU_ENCODER_THREADS", "")
     if raw.isdigit() and int(raw) > 0:
@@ -58,9 +73,12 @@ class EncoderTier:
     max_tokens: int = 256
     fingerprint: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    cache_size: int = field(default_factory=_cache_size)
     _sessions: dict[int, Any] = field(default_factory=dict, repr=False)
     _tokenizer: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _cache: OrderedDict[bytes, np.ndarray] = field(default_factory=OrderedDict, repr=False)
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _session(self, threads: int) -> Any:
         """The onnxruntime session with ``threads`` intra-op threads (made on first use)."""
@@ -109,10 +127,41 @@ class EncoderTier:
         in the batch (up to ~2 logits apart). A single text gets every thread; several run side
         by side, one thread each, which beats padded batches on a CPU (no padding, no
         synchronisation inside a run) and gives the same scores.
+
+        Because a text's logits depend on that text alone, the last ``cache_size`` distinct
+        texts are remembered (keyed by a 128-bit BLAKE2 digest, least recently used dropped
+        first): a chat client resends the whole conversation with every turn, and the guard
+        checks each earlier user turn again. A text repeated within one call runs once.
         """
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         if not texts:
             return out
+        todo: dict[bytes, list[int]] = {}
+        with self._cache_lock:
+            for i, text in enumerate(texts):
+                key = _text_key(text)
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    out[i] = hit
+                else:
+                    todo.setdefault(key, []).append(i)
+        if not todo:
+            return out
+        computed = self._run([texts[rows[0]] for rows in todo.values()])
+        with self._cache_lock:
+            for (key, rows), row in zip(todo.items(), computed, strict=True):
+                out[rows] = row
+                if self.cache_size > 0:
+                    self._cache[key] = row.copy()
+                    self._cache.move_to_end(key)
+            while len(self._cache) > max(0, self.cache_size):
+                self._cache.popitem(last=False)
+        return out
+
+    def _run(self, texts: Sequence[str]) -> np.ndarray:
+        """The logits of ``texts``, each text in its own onnxruntime run (see ``logits``)."""
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         clean = [well_formed(t) for t in texts]  # lone surrogates: the tokenizer refuses them
         ids = [encoding.ids for encoding in self.tokenizer().encode_batch(clean)]
         threads = _threads()
