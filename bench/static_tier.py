@@ -38,8 +38,10 @@ from sklearn.metrics import average_precision_score
 from sklearn.neural_network import MLPClassifier
 
 from gardefou.model import default_artifact_path, load_model, load_train_config
-from gardefou.model._cascade import CascadeModel
+from gardefou.model._cascade import CascadeModel, logit
 from gardefou.model._encoder import load_encoder
+from gardefou.model._fit import platt
+from gardefou.model._metrics import binary_metrics
 from gardefou.model._train import collect_examples, config_splits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,36 +101,16 @@ class StaticFeatures:
         return out
 
 
-def logit(p: np.ndarray) -> np.ndarray:
-    """Log-odds, clipped away from 0 and 1."""
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))  # type: ignore[no-any-return]
-
-
-def platt(z_cal: np.ndarray, y_cal: np.ndarray) -> tuple[float, float]:
-    """Slope and intercept mapping a score to a calibrated probability (fitted on calibration)."""
-    fit = LogisticRegression(C=1e6).fit(z_cal.reshape(-1, 1), y_cal)
-    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+def calibrated(z: np.ndarray, ab: tuple[float, float]) -> np.ndarray:
+    """``sigmoid(a * z + b)``: a score through its Platt scaling."""
+    return 1 / (1 + np.exp(-(z * ab[0] + ab[1])))
 
 
 def metrics(y: np.ndarray, p: np.ndarray, lang: np.ndarray) -> dict[str, Any]:
-    """F1, precision, recall and FPR at 0.5, AUPRC; overall and per language."""
-
-    def at(mask: np.ndarray) -> dict[str, float]:
-        pred, truth = p[mask] >= 0.5, y[mask] == 1
-        tp, fp = int((pred & truth).sum()), int((pred & ~truth).sum())
-        fn = int((~pred & truth).sum())
-        return {
-            "f1": round(2 * tp / max(1, 2 * tp + fp + fn), 4),
-            "precision": round(tp / max(1, tp + fp), 4),
-            "recall": round(tp / max(1, tp + fn), 4),
-            "fpr": round(fp / max(1, int((~truth).sum())), 4),
-        }
-
-    out: dict[str, Any] = at(np.ones(len(y), dtype=bool))
-    out["auprc"] = round(float(average_precision_score(y, p)), 4)
-    out["f1_en"] = at(lang == "en")["f1"]
-    out["f1_fr"] = at(lang == "fr")["f1"]
+    """``binary_metrics`` at 0.5, plus F1 per language."""
+    out = binary_metrics(y, p)
+    out["f1_en"] = binary_metrics(y[lang == "en"], p[lang == "en"])["f1"]
+    out["f1_fr"] = binary_metrics(y[lang == "fr"], p[lang == "fr"])["f1"]
     return out
 
 
@@ -140,8 +122,6 @@ def main() -> None:
     args = parser.parse_args()
     artifact = default_artifact_path()
     fast, encoder = load_model(artifact), load_encoder(artifact)
-    if encoder is None:
-        raise SystemExit("the shipped artifact has no encoder tier")
     cascade = CascadeModel(fast, encoder)
     cfg, root = load_train_config(args.config)
     examples, _ = collect_examples(cfg, root)
@@ -193,9 +173,7 @@ def main() -> None:
     cal_y = data["calibration"]["y"]
     calib = {h: platt(scores["calibration"][h], cal_y) for h in heads}
     fast_cal = logit(scores["calibration"]["raw"][:, u])
-    static_cal = (
-        scores["calibration"]["static_mlp"] * calib["static_mlp"][0] + calib["static_mlp"][1]
-    )
+    static_cal = logit(calibrated(scores["calibration"]["static_mlp"], calib["static_mlp"]))
     grid = [round(a, 2) for a in np.arange(0.0, 0.55, 0.05)]
     mix_auprc = {
         a: float(average_precision_score(cal_y, (1 - a) * fast_cal + a * static_cal)) for a in grid
@@ -217,11 +195,9 @@ def main() -> None:
         part, s = data[name], scores[name]
         y, lang = part["y"], part["lang"]
         fast_z = logit(s["raw"][:, u])
-        static_p = {h: 1 / (1 + np.exp(-(s[h] * calib[h][0] + calib[h][1]))) for h in heads}
-        static_z = s["static_mlp"] * calib["static_mlp"][0] + calib["static_mlp"][1]
-        mix_p = 1 / (
-            1 + np.exp(-(((1 - best_a) * fast_z + best_a * static_z) * mix_calib[0] + mix_calib[1]))
-        )
+        static_p = {h: calibrated(s[h], calib[h]) for h in heads}
+        static_z = logit(static_p["static_mlp"])
+        mix_p = calibrated((1 - best_a) * fast_z + best_a * static_z, mix_calib)
         mixed_raw = s["raw"].copy()
         mixed_raw[:, u] = mix_p
         rows = {
