@@ -136,10 +136,10 @@ class EncoderTier:
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         if not texts:
             return out
+        keys = [_text_key(text) for text in texts]  # hashed outside the lock
         todo: dict[bytes, list[int]] = {}
         with self._cache_lock:
-            for i, text in enumerate(texts):
-                key = _text_key(text)
+            for i, key in enumerate(keys):
                 hit = self._cache.get(key)
                 if hit is not None:
                     self._cache.move_to_end(key)
